@@ -1,0 +1,317 @@
+"""Classifier: a stance or sentiment model with a scikit-learn-style API over plain transformers objects."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+
+from stancekit import inference
+from stancekit.backbones import backbone_path
+from stancekit.config import ModelSpec
+
+logger = logging.getLogger(__name__)
+
+DELTA_WEIGHTS = "delta.safetensors"
+FULL_WEIGHTS = "model.safetensors"
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+#: Short names resolved by :func:`load`, relative to the models folder.
+MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm"}
+
+
+class ModelNotFoundError(LookupError):
+    """A model name is unknown, or a folder is not a stancekit model."""
+
+
+def models_dir() -> Path:
+    """Where named models live: ``$STANCEKIT_MODELS`` if set, else the repository's ``models/`` folder."""
+    env = os.environ.get("STANCEKIT_MODELS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "models"
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """Turn ``"stance"``, ``"stance-minilm"`` or a folder path into a model folder.
+
+    Raises:
+        ModelNotFoundError: nothing by that name, or the folder is not a stancekit model.
+    """
+    raw = str(name_or_path)
+    candidates = [Path(raw).expanduser()]
+    if raw in MODEL_NAMES:
+        candidates.insert(0, models_dir() / MODEL_NAMES[raw])
+    elif "/" not in raw and os.sep not in raw:
+        candidates.append(models_dir() / raw)
+    for path in candidates:
+        if path.is_dir():
+            if not (path / "config.json").is_file():
+                raise ModelNotFoundError(f"{path} is not a model folder: it has no config.json")
+            return path
+    known = sorted(set(MODEL_NAMES) | {p.name for p in models_dir().glob("*") if (p / "config.json").is_file()})
+    raise ModelNotFoundError(f"unknown model {raw!r}: not a folder, nor one of: {', '.join(known) or '(none)'}")
+
+
+def _check_items(
+    texts: str | Sequence[str], targets: str | Sequence[str] | None, holders: str | Sequence[str] | None
+) -> tuple[list[str], list[str] | None, list[str] | None, bool]:
+    single = isinstance(texts, str)
+    text_list = [texts] if isinstance(texts, str) else list(texts)
+    for i, t in enumerate(text_list):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] is {type(t).__name__}, expected str")
+
+    def expand(values: str | Sequence[str] | None, what: str) -> list[str] | None:
+        if values is None:
+            return None
+        if isinstance(values, str):
+            return [values] * len(text_list)
+        out = list(values)
+        if len(out) != len(text_list):
+            raise ValueError(f"got {len(out)} {what} for {len(text_list)} texts; pass one {what[:-1]} or one per text")
+        for i, v in enumerate(out):
+            if not isinstance(v, str) or not v.strip():
+                raise TypeError(f"{what}[{i}] must be a non-empty string, got {v!r}")
+        return out
+
+    return text_list, expand(targets, "targets"), expand(holders, "holders"), single
+
+
+class Classifier:
+    """A stance (target-conditioned) or sentiment classifier.
+
+    Attributes:
+        model: the ``transformers`` sequence-classification model.
+        tokenizer: its tokenizer.
+        spec: the :class:`~stancekit.config.ModelSpec` (task, labels, max_length, backbone).
+        device, dtype: where and in which precision inference runs.
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: Any,
+        spec: ModelSpec,
+        *,
+        device: str | torch.device = "auto",
+        dtype: str | torch.dtype = "auto",
+        batch_size: int = inference.DEFAULT_BATCH_SIZE,
+        max_tokens: int = inference.DEFAULT_MAX_TOKENS,
+    ) -> None:
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.device = inference.resolve_device(device)
+        self.dtype = inference.resolve_dtype(dtype, self.device)
+        self.model = inference.prepare_model(model, self.device, self.dtype)
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        if tuple(id2label) != tuple(spec.labels):
+            raise ValueError(f"config id2label {id2label} does not match the stancekit labels {list(spec.labels)}")
+
+    # ----------------------------------------------------------------------------------------------- loading/saving
+    @classmethod
+    def from_pretrained(
+        cls, name_or_path: str | os.PathLike[str], *, device: str | torch.device = "auto", dtype: str = "auto"
+    ) -> Classifier:
+        """Load a model folder written by :meth:`save_pretrained` or by training (no network access)."""
+        path = resolve_model_path(name_or_path)
+        raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        if "stancekit" not in raw:
+            raise ModelNotFoundError(f"{path} is not a stancekit model: config.json has no 'stancekit' block")
+        spec = ModelSpec.from_dict(raw["stancekit"])
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
+        if spec.weights == "delta":
+            weights = path / DELTA_WEIGHTS
+            if not weights.is_file():
+                raise ModelNotFoundError(f"{path} has no {DELTA_WEIGHTS}")
+            model = AutoModelForSequenceClassification.from_pretrained(
+                backbone_path(str(spec.backbone)), config=config, local_files_only=True
+            )
+            delta = load_file(str(weights))
+            state = model.state_dict()
+            unknown = sorted(set(delta) - set(state))
+            if unknown:
+                raise ValueError(f"{weights} holds tensors the model does not have: {unknown[:5]}")
+            with torch.no_grad():
+                for key, value in delta.items():
+                    state[key].copy_(value.to(state[key].dtype))
+        else:
+            if not (path / FULL_WEIGHTS).is_file():
+                raise ModelNotFoundError(f"{path} has no {FULL_WEIGHTS} (only safetensors weights are loaded)")
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path, config=config, local_files_only=True, use_safetensors=True
+            )
+        return cls(model, tokenizer, spec, device=device, dtype=dtype)
+
+    def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
+        """Write the model folder: config.json (id2label + stancekit block), weights, tokenizer.
+
+        Args:
+            directory: created if missing.
+            compact: store only the tensors that differ from the backbone, in float16 (a few MB instead of
+                ~90 MB). Defaults to True when the model has a registered backbone. A non-compact folder is a
+                plain Hugging Face folder that ``AutoModelForSequenceClassification`` loads directly.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        compact = bool(self.spec.backbone) if compact is None else compact
+        spec = ModelSpec.from_dict({**self.spec.to_dict(), "weights": "delta" if compact else "full"})
+        model = self.model.float().cpu()
+        if compact:
+            if not spec.backbone:
+                raise ValueError("compact saving needs a backbone to store the difference against")
+            base = load_file(str(backbone_path(spec.backbone) / FULL_WEIGHTS))
+            prefix = model.base_model_prefix + "."
+            changed = {}
+            for key, value in model.state_dict().items():
+                ref = base.get(key)
+                if ref is None and key.startswith(prefix):
+                    ref = base.get(key[len(prefix) :])
+                if ref is None or ref.shape != value.shape or not torch.equal(ref.to(value.dtype), value):
+                    changed[key] = value.detach().to(torch.float16).contiguous()
+            save_file(changed, str(out / DELTA_WEIGHTS), metadata={"format": "pt", "backbone": spec.backbone})
+            (out / FULL_WEIGHTS).unlink(missing_ok=True)
+            model.config.save_pretrained(out)
+        else:
+            model.save_pretrained(out, safe_serialization=True)
+            (out / DELTA_WEIGHTS).unlink(missing_ok=True)
+        self.model = inference.prepare_model(model, self.device, self.dtype)
+        self.tokenizer.save_pretrained(out)
+        config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+        config["stancekit"] = spec.to_dict()
+        (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        return out
+
+    # ------------------------------------------------------------------------------------------------- prediction
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Label names, in the column order of :meth:`predict_proba`."""
+        return self.spec.labels
+
+    @property
+    def task(self) -> str:
+        return self.spec.task
+
+    def _items(
+        self, texts: list[str], targets: list[str] | None, holders: list[str] | None
+    ) -> list[tuple[str, str | None]]:
+        if holders is not None and not self.spec.uses_holder:
+            raise ValueError(
+                "this model was not trained with holders (who holds the stance); holder-aware scoring needs a "
+                "model trained with them. Score without holders=..."
+            )
+        if self.spec.is_pair and targets is None:
+            raise ValueError("a stance model needs targets=: one target for all texts or one per text")
+        if not self.spec.is_pair and targets is not None:
+            raise ValueError("a sentiment model takes no targets")
+        return [(t, targets[i] if targets is not None else None) for i, t in enumerate(texts)]
+
+    def iter_proba(
+        self, items: Iterable[tuple[str, str | None]], *, progress: bool = False, total: int | None = None
+    ) -> Iterator[inference.Chunk]:
+        """Stream ``(text, target)`` items through the inference core; yields chunks in input order."""
+        return inference.iter_proba(
+            self.model,
+            self.tokenizer,
+            items,
+            max_length=self.spec.max_length,
+            device=self.device,
+            dtype=self.dtype,
+            pair=self.spec.is_pair,
+            batch_size=self.batch_size,
+            max_tokens=self.max_tokens,
+            progress=progress,
+            total=total,
+        )
+
+    def score(
+        self,
+        texts: str | Sequence[str],
+        targets: str | Sequence[str] | None = None,
+        holders: str | Sequence[str] | None = None,
+        *,
+        progress: bool = False,
+    ) -> inference.Chunk:
+        """Probabilities and truncation flags for every text, in input order (see :meth:`predict_proba`)."""
+        text_list, target_list, holder_list, _ = _check_items(texts, targets, holders)
+        items = self._items(text_list, target_list, holder_list)
+        chunks = list(self.iter_proba(items, progress=progress, total=len(items)))
+        if not chunks:
+            return inference.Chunk(np.zeros((0, len(self.labels)), dtype=np.float32), np.zeros(0, dtype=bool))
+        return inference.Chunk(
+            np.concatenate([c.proba for c in chunks]), np.concatenate([c.truncated for c in chunks])
+        )
+
+    @overload
+    def predict_proba(
+        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+    ) -> np.ndarray: ...
+    @overload
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str] | None = ...,
+        *,
+        progress: bool = ...,
+    ) -> np.ndarray: ...
+    def predict_proba(self, texts, targets=None, holders=None, *, progress=False):
+        """Class probabilities.
+
+        Args:
+            texts: one string or a sequence of strings.
+            targets: stance models only: one target for every text, or one per text.
+            holders: who holds the stance; only for models trained with holders.
+            progress: show a progress bar.
+
+        Returns:
+            Array of shape ``(n, len(self.labels))`` (``(len(labels),)`` for a single string), rows summing to 1.
+        """
+        proba = self.score(texts, targets, holders, progress=progress).proba
+        return proba[0] if isinstance(texts, str) else proba
+
+    @overload
+    def predict(self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...) -> str: ...
+    @overload
+    def predict(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str] | None = ...,
+        *,
+        progress: bool = ...,
+    ) -> list[str]: ...
+    def predict(self, texts, targets=None, holders=None, *, progress=False):
+        """Most probable label per text; a single string in gives a single label out."""
+        proba = self.predict_proba(texts, targets, holders, progress=progress)
+        if isinstance(texts, str):
+            return self.labels[int(np.argmax(proba))]
+        return [self.labels[i] for i in np.argmax(proba, axis=1)]
+
+    def __repr__(self) -> str:
+        return (
+            f"Classifier(task={self.spec.task!r}, labels={self.labels}, backbone={self.spec.backbone!r}, "
+            f"device={str(self.device)!r}, dtype={str(self.dtype).replace('torch.', '')!r})"
+        )
+
+
+def load(
+    name_or_path: str | os.PathLike[str] = "stance", *, device: str = "auto", dtype: str = "auto"
+) -> Classifier:
+    """Load a shipped model by name (``"stance"``, ``"sentiment"``) or a model folder by path.
+
+    Example:
+        >>> clf = load("stance")                                              # doctest: +SKIP
+        >>> clf.predict("Armenia might leave the CSTO.", targets="CSTO")      # doctest: +SKIP
+        'against'
+    """
+    return Classifier.from_pretrained(name_or_path, device=device, dtype=dtype)

@@ -1,0 +1,216 @@
+"""Command line: thin commands over the library functions.
+
+    stancekit score INPUT [-o OUTPUT] [--model stance|sentiment|PATH] [--target T ...] ...
+    stancekit analyze DOCUMENT.txt --target CSTO --target Russia
+    stancekit train CONFIG.yaml
+    stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
+    stancekit datasets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXAMPLES = """examples:
+  stancekit score seeds/armenia-csto-news.txt --target CSTO --target Russia -o out.csv
+  stancekit score tweets.csv --model sentiment --text-column tweet -o scored.parquet
+  stancekit score pairs.jsonl --target-column topic -o scored.jsonl
+  stancekit analyze seeds/armenia-csto-news.txt --target CSTO --target Russia
+  stancekit evaluate --model stance --dataset semeval2016 --split test --json result.json
+  stancekit train models/stance-minilm/train.yaml
+"""
+
+
+def _device_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    p.add_argument("--dtype", default="auto", help="auto (default), float32, bfloat16 or float16")
+    p.add_argument("--batch-size", type=int, default=None, help="most rows per forward pass (default 64)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stancekit",
+        description="Who stands where: stance toward targets and sentiment, sentence by sentence.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser(
+        "score",
+        help="score a CSV / JSONL / Parquet table or a .txt document",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("input", type=Path, help=".csv, .jsonl, .parquet (rows) or .txt (a document)")
+    p.add_argument("-o", "--output", type=Path, help="output .csv/.jsonl/.parquet (default: INPUT.scored.csv)")
+    p.add_argument("--model", default="stance", help="stance (default), sentiment, or a model folder")
+    p.add_argument("--target", action="append", dest="targets", help="target to score against (repeatable)")
+    p.add_argument("--holder", help="who holds the stance (needs a holder-aware model)")
+    p.add_argument("--text-column", default="text", help="column with the text (default: text)")
+    p.add_argument("--target-column", help="column with each row's target")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _device_args(p)
+
+    p = sub.add_parser("analyze", help="print a document's sentences with stance toward targets and sentiment")
+    p.add_argument("document", type=Path, help="a UTF-8 text file")
+    p.add_argument("--target", action="append", dest="targets", required=True, help="target (repeatable)")
+    p.add_argument("--holder", help="who holds the stance (needs a holder-aware model)")
+    p.add_argument("--model", default="stance", help="stance model (default: stance)")
+    p.add_argument("--sentiment-model", default="sentiment", help="sentiment model, or 'none'")
+    p.add_argument("-o", "--output", type=Path, help="also write the table (.csv/.jsonl/.parquet)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    _device_args(p)
+
+    p = sub.add_parser("train", help="fine-tune a model from a YAML config")
+    p.add_argument("config", type=Path, help="training config (see models/*/train.yaml)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("evaluate", help="score a model on a registered test split")
+    p.add_argument("--model", required=True, help="stance, sentiment or a model folder")
+    p.add_argument("--dataset", required=True, help="registered corpus (see `stancekit datasets`)")
+    p.add_argument("--split", default="test")
+    p.add_argument("--json", type=Path, help="write the result here")
+    _device_args(p)
+
+    sub.add_parser("datasets", help="list the registered corpora and their splits")
+    return parser
+
+
+def _load(args: argparse.Namespace, name: str):
+    from stancekit.classifier import load
+
+    clf = load(name, device=args.device, dtype=args.dtype)
+    if args.batch_size:
+        if args.batch_size < 1:
+            raise ValueError("--batch-size must be positive")
+        clf.batch_size = args.batch_size
+    return clf
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from stancekit.scoring import score_file
+
+    output = args.output or args.input.with_name(args.input.stem + ".scored.csv")
+    clf = _load(args, args.model)
+    if args.holder:
+        clf._items(["x"], ["x"] if clf.spec.is_pair else None, [args.holder])  # fails early with the reason
+    summary = score_file(
+        clf,
+        args.input,
+        output,
+        text_column=args.text_column,
+        target_column=args.target_column,
+        targets=args.targets,
+        progress=not args.quiet and sys.stderr.isatty(),
+        force=args.force,
+    )
+    print(
+        f"wrote {summary.rows} rows to {summary.output}"
+        + (f" ({summary.errors} with an error, see the 'error' column)" if summary.errors else "")
+        + (f" ({summary.truncated} truncated)" if summary.truncated else "")
+    )
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from stancekit.analysis import analyze
+    from stancekit.io import InputError, TableWriter
+
+    if not args.document.is_file():
+        raise InputError(f"{args.document}: no such file")
+    if args.output and args.output.exists() and not args.force:
+        raise FileExistsError(f"{args.output} exists; pass --force to overwrite it")
+    stance = _load(args, args.model)
+    senti = None if args.sentiment_model == "none" else _load(args, args.sentiment_model)
+    table = analyze(
+        args.document.read_text(encoding="utf-8"), args.targets, holder=args.holder, model=stance, sentiment=senti
+    )
+    print(f"{args.document}: {table['sentence_index'].nunique()} sentences x {len(args.targets)} target(s)\n")
+    for i, group in table.groupby("sentence_index", sort=True):
+        verdicts = "  ".join(
+            f"{row.target}: {row.label} ({max(row.p_against, row.p_favor, row.p_none):.2f})"
+            for row in group.itertuples(index=False)
+        )
+        senti_txt = f"  | sentiment: {group['sentiment'].iloc[0]}" if senti is not None else ""
+        print(f"[{i}] {group['sentence'].iloc[0]}\n     {verdicts}{senti_txt}\n")
+    if args.output:
+        with TableWriter(args.output) as w:
+            w.write(table)
+        print(f"wrote {len(table)} rows to {args.output}")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from stancekit.training import train
+
+    out = train(args.config, progress=not args.quiet)
+    print(f"wrote model to {out}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from stancekit.evaluation import evaluate_classifier
+
+    clf = _load(args, args.model)
+    result = evaluate_classifier(clf, args.dataset, args.split, progress=sys.stderr.isatty())
+    result["model"] = args.model
+    short = {k: result[k] for k in ("model", "dataset", "split", "n", "metrics")}
+    print(json.dumps(short, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from stancekit.data import DATASETS
+
+    for name, info in sorted(DATASETS.items()):
+        print(f"{name:22} {info.task:9} splits: {', '.join(info.splits):35} {info.description}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``stancekit`` and ``python -m stancekit``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
+    from stancekit.backbones import BackboneNotFoundError
+    from stancekit.classifier import ModelNotFoundError
+    from stancekit.data import DataNotFoundError
+    from stancekit.io import InputError
+
+    commands = {
+        "score": _cmd_score,
+        "analyze": _cmd_analyze,
+        "train": _cmd_train,
+        "evaluate": _cmd_evaluate,
+        "datasets": _cmd_datasets,
+    }
+    try:
+        return commands[args.command](args)
+    except (
+        InputError,
+        ModelNotFoundError,
+        BackboneNotFoundError,
+        DataNotFoundError,
+        FileExistsError,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"stancekit {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"stancekit {args.command}: interrupted; no output was written", file=sys.stderr)
+        return 130

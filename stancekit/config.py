@@ -1,0 +1,61 @@
+"""ModelSpec: what stancekit needs to know about a model, stored as the "stancekit" block of config.json."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Task = Literal["stance", "sentiment"]
+STANCE_LABELS: tuple[str, ...] = ("against", "favor", "none")
+SENTIMENT_LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+TASK_LABELS: dict[str, tuple[str, ...]] = {"stance": STANCE_LABELS, "sentiment": SENTIMENT_LABELS}
+
+
+@dataclass
+class ModelSpec:
+    """The stancekit block of a model's config.json.
+
+    Attributes:
+        task: "stance" (inputs are target/text pairs) or "sentiment" (single texts).
+        labels: label names in the column order of ``predict_proba``.
+        backbone: registered backbone name whose weights the folder's delta applies to; None for a full folder.
+        max_length: tokens per input (pair included); longer inputs are truncated and flagged.
+        uses_holder: whether the model was trained with holders (who holds the stance).
+        weights: "delta" (only tensors training changed, over ``backbone``) or "full" (a plain HF folder).
+    """
+
+    task: Task
+    labels: tuple[str, ...] = field(default_factory=tuple)
+    backbone: str | None = None
+    max_length: int = 256
+    uses_holder: bool = False
+    weights: Literal["delta", "full"] = "full"
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if self.task not in TASK_LABELS:
+            raise ValueError(f"task must be one of {sorted(TASK_LABELS)}, got {self.task!r}")
+        self.labels = tuple(self.labels) or TASK_LABELS[self.task]
+        if len(set(self.labels)) != len(self.labels) or len(self.labels) < 2:
+            raise ValueError(f"labels must be at least two distinct names, got {self.labels}")
+        if self.max_length < 8:
+            raise ValueError(f"max_length must be >= 8, got {self.max_length}")
+        if self.weights not in ("delta", "full"):
+            raise ValueError(f"weights must be 'delta' or 'full', got {self.weights!r}")
+        if self.weights == "delta" and not self.backbone:
+            raise ValueError("a 'delta' model needs the name of its backbone")
+
+    @property
+    def is_pair(self) -> bool:
+        """Stance inputs are (target, text) pairs; sentiment inputs are single texts."""
+        return self.task == "stance"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["labels"] = list(self.labels)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)

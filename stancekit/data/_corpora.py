@@ -1,0 +1,337 @@
+"""One loader per corpus in the shared data folder, plus the registry that names them."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import datasets
+
+STANCE_LABELS = ("against", "favor", "none")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+_FEATURES = datasets.Features(
+    {
+        "text": datasets.Value("string"),
+        "target": datasets.Value("string"),
+        "holder": datasets.Value("string"),
+        "label": datasets.Value("string"),
+        "group": datasets.Value("string"),
+    }
+)
+
+
+class DataNotFoundError(FileNotFoundError):
+    """The corpus folder (``STANCEKIT_DATA``) or one of its files is missing."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a registered corpus is and which splits it has."""
+
+    name: str
+    task: str  # "stance" or "sentiment"
+    splits: tuple[str, ...]
+    description: str
+    loader: Callable[[Path, str], list[dict[str, str | None]]]
+
+
+def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the corpus folder: ``data_dir`` if given, else ``$STANCEKIT_DATA``.
+
+    Raises:
+        DataNotFoundError: neither is set, or the folder does not exist.
+    """
+    raw = data_dir if data_dir is not None else os.environ.get("STANCEKIT_DATA")
+    if not raw:
+        raise DataNotFoundError(
+            "No data folder: set STANCEKIT_DATA to the folder holding the corpora "
+            "(e.g. export STANCEKIT_DATA=../shared/data) or pass data_dir=..."
+        )
+    root = Path(raw).expanduser()
+    if not root.is_dir():
+        raise DataNotFoundError(f"STANCEKIT_DATA={str(raw)!r} is not a folder")
+    return root
+
+
+def _need(path: Path) -> Path:
+    if not path.is_file():
+        raise DataNotFoundError(f"corpus file not found: {path}")
+    return path
+
+
+def _row(text: str, label: str, target: str | None = None, group: str | None = None) -> dict[str, str | None]:
+    return {"text": text, "target": target, "holder": None, "label": label, "group": group}
+
+
+def _stable_fraction(key: str) -> float:
+    """A deterministic number in [0, 1) for a key: splits that do not depend on any RNG or row order."""
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) / 0x100000000
+
+
+# --------------------------------------------------------------------------------------------------- SemEval-2016 Task 6
+
+_SEMEVAL_VALIDATION_FRACTION = 0.1
+
+
+def _read_semeval_file(path: Path) -> list[dict[str, str | None]]:
+    raw = _need(path).read_bytes()
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError:  # the training file is cp1252
+        content = raw.decode("cp1252", errors="replace")
+    rows = []
+    reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+    next(reader)  # header: ID, Target, Tweet, Stance, Opinion towards, Sentiment
+    for rec in reader:
+        if not rec:
+            continue
+        target = rec[1].strip()
+        text = rec[2].replace("#SemST", "").strip()
+        rows.append(_row(text, rec[3].strip().lower(), target, target))
+    return rows
+
+
+def _load_semeval2016(root: Path, split: str) -> list[dict[str, str | None]]:
+    base = root / "semeval2016_task6"
+    if split == "test":
+        return _read_semeval_file(base / "testdata-taskA-all-annotations.txt")
+    if split == "test_b":
+        return _read_semeval_file(base / "testdata-taskB-all-annotations.txt")
+    rows = _read_semeval_file(base / "trainingdata-all-annotations.txt")
+    rows += _read_semeval_file(base / "trialdata-all-annotations.txt")
+    # No official validation split: hold out a fixed 10% of train+trial, chosen by a hash of the text.
+    is_val = [_stable_fraction(f"{r['target']}|{r['text']}") < _SEMEVAL_VALIDATION_FRACTION for r in rows]
+    return [r for r, v in zip(rows, is_val) if v == (split == "validation")]
+
+
+# --------------------------------------------------------------------------------------------------------------- P-Stance
+
+_PSTANCE_FILES = {"trump": "Donald Trump", "biden": "Joe Biden", "bernie": "Bernie Sanders"}
+
+
+def _load_pstance(root: Path, split: str) -> list[dict[str, str | None]]:
+    part = {"train": "train", "validation": "val", "test": "test"}[split]
+    rows = []
+    for key in _PSTANCE_FILES:
+        path = _need(root / "pstance" / f"raw_{part}_{key}.csv")
+        with path.open(encoding="utf-8", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                target = rec["Target"].strip()
+                rows.append(_row(rec["Tweet"].strip(), rec["Stance"].strip().lower(), target, target))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------------------------- VAST
+
+_VAST_LABELS = {"0": "against", "1": "favor", "2": "none"}
+_VAST_VALIDATION_FRACTION = 0.1
+
+
+def _load_vast(root: Path, split: str) -> list[dict[str, str | None]]:
+    base = root / "vast"
+    if split == "test":
+        paths = [base / "vast_test.compact.csv"]
+    else:
+        paths = [base / f"vast_train.compact.part{i}.csv" for i in (1, 2, 3)]
+    rows = []
+    for path in paths:
+        with _need(path).open(encoding="utf-8", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                topic = rec["new_topic"].strip()
+                if split == "test":
+                    group = "few-shot" if rec["seen?"].strip() == "1" else "zero-shot"
+                else:
+                    # No dev split was found: hold out ~10% of the topics, so validation topics are unseen in training.
+                    is_val = _stable_fraction(topic) < _VAST_VALIDATION_FRACTION
+                    if is_val != (split == "validation"):
+                        continue
+                    group = "vast"
+                rows.append(_row(rec["post"].strip(), _VAST_LABELS[rec["label"].strip()], topic, group))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------------ tweet sentiment
+
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_USER = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S+")
+
+
+def _unescape(text: str) -> str:
+    """Undo the ``\\uXXXX`` escapes of the older SemEval files (surrogate pairs included)."""
+    if "\\u" not in text:
+        return text
+    out = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return out.encode("utf-16", "surrogatepass").decode("utf-16", errors="replace")
+
+
+def normalize_tweet(text: str) -> str:
+    """TweetEval's convention: user mentions become ``@user``."""
+    return _USER.sub("@user", text)
+
+
+def _dedup_key(text: str) -> str:
+    text = _URL.sub("", normalize_tweet(text)).lower()
+    return " ".join(text.split())
+
+
+def _read_tweeteval(root: Path, split: str) -> list[dict[str, str | None]]:
+    base = root / "tweeteval_sentiment"
+    part = {"validation": "val", "test": "test"}[split]
+    texts = _need(base / f"{part}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = _need(base / f"{part}_labels.txt").read_text(encoding="utf-8").split()
+    texts = texts[: len(labels)]
+    return [_row(t.strip(), SENTIMENT_LABELS[int(y)], group="tweeteval") for t, y in zip(texts, labels)]
+
+
+def _read_semeval2017_tsv(path: Path) -> list[tuple[str, str, str]]:
+    out = []
+    with _need(path).open(encoding="utf-8", newline="") as fh:
+        for line in fh:
+            parts = line.rstrip("\r\n").split("\t")
+            if len(parts) < 3:
+                continue
+            out.append((parts[0], parts[1].strip().lower(), _unescape(parts[2]).strip()))
+    return out
+
+
+def _load_semeval2017(root: Path, split: str) -> list[dict[str, str | None]]:
+    if split == "validation":
+        return _read_tweeteval(root, "validation")
+    base = root / "semeval2017_task4a"
+    if split == "test":
+        rows = _read_semeval2017_tsv(base / "gold" / "SemEval2017-task4-test.subtask-A.english.txt")
+        return [_row(normalize_tweet(text), label, group="semeval2017") for _, label, text in rows]
+    # The 2013-2016 pool, de-duplicated, minus every tweet that is also in TweetEval's validation or test split.
+    held_out = {_dedup_key(str(r["text"])) for r in _read_tweeteval(root, "validation")}
+    held_out |= {_dedup_key(str(r["text"])) for r in _read_tweeteval(root, "test")}
+    seen: set[str] = set()
+    out = []
+    for path in sorted((base / "downloaded").glob("twitter-*-A.tsv")):
+        for tweet_id, label, text in _read_semeval2017_tsv(path):
+            key = _dedup_key(text)
+            if tweet_id in seen or key in seen or key in held_out or not key:
+                continue
+            seen.update((tweet_id, key))
+            out.append(_row(normalize_tweet(text), label, group="semeval2017"))
+    if not out:
+        raise DataNotFoundError(f"no tweets found under {base / 'downloaded'}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------------------ SST-2
+
+
+def _read_sst(path: Path) -> list[dict[str, str | None]]:
+    rows = []
+    with _need(path).open(encoding="utf-8", newline="") as fh:
+        next(fh)
+        for line in fh:
+            sentence, _, label = line.rstrip("\r\n").rpartition("\t")
+            if not label:
+                continue
+            rows.append(_row(sentence.strip(), "positive" if label.strip() == "1" else "negative", group="sst2"))
+    return rows
+
+
+def _load_sst2(root: Path, split: str) -> list[dict[str, str | None]]:
+    base = root / "sst2"
+    paths = {
+        "train": base / "glue_train_resplit_alps" / "train.tsv",
+        "validation": base / "glue_train_resplit_alps" / "dev.tsv",
+        "dev": base / "glue" / "dev.tsv",
+        "test": base / "sst_test_labeled" / "test-labeled.tsv",
+    }
+    return _read_sst(paths[split])
+
+
+def _load_financial_phrasebank(root: Path, split: str) -> list[dict[str, str | None]]:
+    path = _need(root / "financial_phrasebank" / "FinancialPhraseBank-v1.0" / "Sentences_AllAgree.txt")
+    rows = []
+    for line in path.read_bytes().decode("latin-1").splitlines():
+        sentence, sep, label = line.rpartition("@")
+        if sep:
+            rows.append(_row(sentence.strip(), label.strip().lower(), group="financial_phrasebank"))
+    return rows
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            "semeval2016",
+            "stance",
+            ("train", "validation", "test", "test_b"),
+            "SemEval-2016 Task 6 stance tweets, 5 targets (test_b: Donald Trump, zero-shot)",
+            _load_semeval2016,
+        ),
+        DatasetInfo("pstance", "stance", ("train", "validation", "test"), "P-Stance (Trump/Biden/Sanders)", _load_pstance),
+        DatasetInfo(
+            "vast", "stance", ("train", "validation", "test"), "VAST zero/few-shot stance on open topics", _load_vast
+        ),
+        DatasetInfo(
+            "semeval2017",
+            "sentiment",
+            ("train", "validation", "test"),
+            "SemEval-2017 4A: 2013-2016 pool (train), TweetEval val (validation), 2017 test",
+            _load_semeval2017,
+        ),
+        DatasetInfo(
+            "tweeteval-sentiment",
+            "sentiment",
+            ("validation", "test"),
+            "TweetEval sentiment (its train texts are missing upstream: train on 'semeval2017', TweetEval's source)",
+            _read_tweeteval,
+        ),
+        DatasetInfo(
+            "sst2",
+            "sentiment",
+            ("train", "validation", "dev", "test"),
+            "SST-2 (binary: negative/positive); dev = GLUE dev",
+            _load_sst2,
+        ),
+        DatasetInfo(
+            "financial-phrasebank",
+            "sentiment",
+            ("test",),
+            "Financial PhraseBank, AllAgree (out-of-domain check only)",
+            _load_financial_phrasebank,
+        ),
+    )
+}
+
+
+def list_datasets() -> list[str]:
+    """Names accepted by :func:`load_dataset`."""
+    return sorted(DATASETS)
+
+
+def load_dataset(
+    name: str, split: str = "test", data_dir: str | os.PathLike[str] | None = None
+) -> datasets.Dataset:
+    """Load one split of a registered corpus.
+
+    Args:
+        name: a registry name, see :func:`list_datasets`.
+        split: ``train``, ``validation`` or ``test`` (plus corpus-specific ones such as ``sst2``'s ``dev``).
+        data_dir: the corpus folder; defaults to ``$STANCEKIT_DATA``.
+
+    Returns:
+        A dataset with columns ``text``, ``target``, ``holder``, ``label``, ``group``.
+    """
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(list_datasets())}")
+    info = DATASETS[name]
+    if split not in info.splits:
+        raise ValueError(
+            f"dataset {name!r} has no split {split!r}; splits: {', '.join(info.splits)} ({info.description})"
+        )
+    rows = info.loader(data_root(data_dir), split)
+    return datasets.Dataset.from_list(rows, features=_FEATURES)

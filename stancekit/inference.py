@@ -1,0 +1,218 @@
+"""The one batched inference loop, and device/dtype resolution.
+
+Every entry point (the Python API, the CLI, evaluation, benchmarks) goes through :func:`iter_proba`:
+
+1. take the input stream a chunk at a time (memory stays bounded however long the stream is);
+2. tokenize the chunk (target/text pairs for stance), truncating over-long inputs and flagging them;
+3. sort the chunk by length and cut it into batches under a token budget (rows x padded length);
+4. pad each batch only to its own longest row, run the model under ``torch.inference_mode``;
+5. softmax in float32, move to CPU, restore the input order, yield.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+logger = logging.getLogger(__name__)
+
+DeviceName = Literal["auto", "cpu", "cuda"]
+DtypeName = Literal["auto", "float32", "bfloat16", "float16"]
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_MAX_TOKENS = 8192
+DEFAULT_CHUNK_SIZE = 4096
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """Turn ``"auto"``/``"cpu"``/``"cuda"``/``"cuda:N"`` into a usable :class:`torch.device`.
+
+    ``auto`` picks CUDA when available, else the CPU.
+
+    Raises:
+        ValueError: unknown device name, or CUDA asked for where none is available.
+    """
+    if isinstance(device, torch.device):
+        name = str(device)
+    else:
+        name = (device or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} requested but CUDA is not available here; use device='cpu'")
+        return torch.device(name)
+    raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu', 'cuda' or 'cuda:N'")
+
+
+def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device) -> torch.dtype:
+    """Choose the compute precision for ``device``.
+
+    ``auto`` is float32 on the CPU (exact labels; faster precisions are opt-in until measured against the
+    float32 reference) and bfloat16 (or float16 where bfloat16 is unsupported) on CUDA.
+
+    Raises:
+        ValueError: unknown dtype, or one the device cannot run.
+    """
+    if isinstance(dtype, torch.dtype):
+        if dtype not in _DTYPES.values():
+            raise ValueError(f"unsupported dtype {dtype}; use one of {', '.join(_DTYPES)}")
+        chosen = dtype
+    else:
+        name = (dtype or "auto").strip().lower()
+        if name == "auto":
+            if device.type == "cuda":
+                return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            return torch.float32
+        if name not in _DTYPES:
+            raise ValueError(f"unknown dtype {name!r}; use 'auto', {', '.join(repr(k) for k in _DTYPES)}")
+        chosen = _DTYPES[name]
+    if device.type == "cuda" and chosen == torch.bfloat16 and not torch.cuda.is_bf16_supported():
+        raise ValueError("this GPU does not support bfloat16; use dtype='float16'")
+    return chosen
+
+
+@dataclass
+class Chunk:
+    """Results for one chunk of the input stream, in input order."""
+
+    proba: np.ndarray  # (n, n_labels) float32
+    truncated: np.ndarray  # (n,) bool: the input was longer than max_length and was cut
+
+
+def _encode(
+    tokenizer, texts: Sequence[str], targets: Sequence[str] | None, max_length: int
+) -> tuple[list[list[int]], list[list[int]] | None, np.ndarray]:
+    """Tokenize without padding; cut inputs longer than ``max_length`` and flag them.
+
+    Inputs are tokenized to ``max_length + 1`` so that "exactly max_length" and "longer" can be told apart;
+    a longer one keeps its first ``max_length - 1`` tokens and its closing special token.
+    """
+    args = (list(targets), list(texts)) if targets is not None else (list(texts),)
+    enc = tokenizer(*args, truncation=True, max_length=max_length + 1, padding=False)
+    ids: list[list[int]] = enc["input_ids"]
+    types: list[list[int]] | None = enc.get("token_type_ids")
+    flags = np.zeros(len(ids), dtype=bool)
+    for i, row in enumerate(ids):
+        if len(row) > max_length:
+            flags[i] = True
+            ids[i] = row[: max_length - 1] + row[-1:]
+            if types is not None:
+                types[i] = types[i][: max_length - 1] + types[i][-1:]
+    return ids, types, flags
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int) -> list[np.ndarray]:
+    """Group row indices into batches, longest first, each under ``batch_size`` rows and ``max_tokens``
+    padded tokens (a single row longer than the budget gets a batch of its own)."""
+    order = np.argsort(-np.asarray(lengths), kind="stable")
+    batches: list[np.ndarray] = []
+    start = 0
+    while start < len(order):
+        longest = lengths[order[start]]
+        rows = max(1, min(batch_size, max_tokens // max(longest, 1)))
+        batches.append(order[start : start + rows])
+        start += rows
+    return batches
+
+
+def _autocast(device: torch.device, dtype: torch.dtype) -> contextlib.AbstractContextManager[object]:
+    if dtype == torch.float32 or device.type == "cuda":
+        # On CUDA the weights themselves are cast (see prepare_model); no autocast needed.
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
+    """Move ``model`` to ``device`` in eval mode; on CUDA half precisions cast the weights."""
+    model = model.to(device)
+    if device.type == "cuda" and dtype != torch.float32:
+        model = model.to(dtype)
+    return model.eval()
+
+
+def iter_proba(
+    model: torch.nn.Module,
+    tokenizer,
+    items: Iterable[tuple[str, str | None]],
+    *,
+    max_length: int,
+    device: torch.device,
+    dtype: torch.dtype,
+    pair: bool,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: bool | tqdm = False,
+    total: int | None = None,
+) -> Iterator[Chunk]:
+    """Score a stream of ``(text, target)`` items, a chunk at a time, in input order.
+
+    Args:
+        model: a sequence-classification model already placed by :func:`prepare_model`.
+        tokenizer: its (fast) tokenizer.
+        items: ``(text, target)`` tuples; ``target`` is ignored unless ``pair``.
+        max_length: tokens per input; longer inputs are cut and flagged in ``Chunk.truncated``.
+        device, dtype: as returned by :func:`resolve_device` / :func:`resolve_dtype`.
+        pair: encode (target, text) pairs (stance) rather than single texts (sentiment).
+        batch_size: most rows per forward pass.
+        max_tokens: most padded tokens (rows x longest row) per forward pass.
+        chunk_size: rows read, sorted and scored together; bounds memory for any stream length.
+        progress: show a tqdm bar (or update the given one).
+        total: number of items, for the progress bar.
+
+    Yields:
+        One :class:`Chunk` per ``chunk_size`` items, probabilities of shape (n, n_labels).
+    """
+    if batch_size < 1 or max_tokens < 1 or chunk_size < 1:
+        raise ValueError("batch_size, max_tokens and chunk_size must be positive")
+    bar: tqdm | None
+    if isinstance(progress, tqdm):
+        bar = progress
+    else:
+        bar = tqdm(total=total, unit="row", desc="scoring", disable=not progress)
+    pad_id = tokenizer.pad_token_id or 0
+    stream = iter(items)
+    try:
+        while True:
+            chunk = list(itertools.islice(stream, chunk_size))
+            if not chunk:
+                break
+            texts = [t for t, _ in chunk]
+            targets = [str(g) for _, g in chunk] if pair else None
+            ids, types, truncated = _encode(tokenizer, texts, targets, max_length)
+            lengths = [len(r) for r in ids]
+            out = np.empty((len(ids), model.config.num_labels), dtype=np.float32)
+            with torch.inference_mode(), _autocast(device, dtype):
+                for batch in plan_batches(lengths, batch_size, max_tokens):
+                    width = lengths[batch[0]]
+                    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+                    mask = torch.zeros((len(batch), width), dtype=torch.long)
+                    type_ids = torch.zeros((len(batch), width), dtype=torch.long) if types is not None else None
+                    for row, idx in enumerate(batch):
+                        n = lengths[idx]
+                        input_ids[row, :n] = torch.tensor(ids[idx])
+                        mask[row, :n] = 1
+                        if type_ids is not None and types is not None:
+                            type_ids[row, :n] = torch.tensor(types[idx])
+                    inputs = {"input_ids": input_ids.to(device), "attention_mask": mask.to(device)}
+                    if type_ids is not None:
+                        inputs["token_type_ids"] = type_ids.to(device)
+                    logits = model(**inputs).logits
+                    out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                    bar.update(len(batch))
+            yield Chunk(out, truncated)
+    finally:
+        if not isinstance(progress, tqdm):
+            bar.close()

@@ -1,0 +1,410 @@
+"""Fine-tuning: a typed, YAML-round-tripping TrainingConfig and :func:`train` over ``transformers.Trainer``.
+
+Model selection uses the validation data only: the configured metric (mean over the validation corpora of
+``f_avg`` for stance, ``macro_recall`` for sentiment) is computed at every evaluation and the best weights are
+kept in memory (no checkpoints, hence no pickled optimizer states on disk). Test splits listed under
+``evaluate`` are scored once, after selection, for the model card only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import yaml
+
+from stancekit.backbones import DEFAULT_BACKBONE, backbone_path
+from stancekit.config import TASK_LABELS, ModelSpec
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class DataSpec:
+    """One training or validation source: a registered corpus split, or a CSV/JSONL/Parquet file.
+
+    A file needs columns ``text`` and ``label`` (and ``target`` for stance); labels use the model's names.
+    """
+
+    name: str | None = None  # registry name, e.g. "semeval2016"
+    split: str = "train"
+    path: str | None = None  # or a file of your own
+    repeat: float = 1.0  # oversampling factor (corpus balancing); fractions subsample
+    max_rows: int | None = None  # keep only the first rows (quick experiments)
+
+    def __post_init__(self) -> None:
+        if (self.name is None) == (self.path is None):
+            raise ValueError("a data source needs exactly one of 'name' (a registered corpus) or 'path' (a file)")
+        if self.repeat <= 0:
+            raise ValueError(f"repeat must be > 0, got {self.repeat}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.split}" if self.name else str(self.path)
+
+
+@dataclass
+class TrainingConfig:
+    """Everything a training run needs; saved beside the model as ``training_config.yaml``."""
+
+    output_dir: str  # model folder to write
+    task: Literal["stance", "sentiment"]
+    train: list[DataSpec]
+    validation: list[DataSpec]
+    evaluate: list[DataSpec] = field(default_factory=list)  # test splits scored after selection (card only)
+    backbone: str = DEFAULT_BACKBONE  # registered name or a local folder
+    method: Literal["full", "lora"] = "full"  # full fine-tuning or PEFT LoRA (merged into the delta at the end)
+    freeze_embeddings: bool = True  # keeps the stored delta small; embeddings barely move in fine-tuning
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.1
+    epochs: float = 3.0
+    learning_rate: float = 5e-5
+    batch_size: int = 32
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    max_length: int = 128  # training truncation; inference uses inference_max_length
+    inference_max_length: int = 256
+    evals_per_epoch: int = 2
+    seed: int = 42
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"  # bf16 autocast where the CPU/GPU supports it
+    num_threads: int | None = None  # torch intra-op threads; None = torch's default
+
+    def __post_init__(self) -> None:
+        self.train = [d if isinstance(d, DataSpec) else DataSpec(**d) for d in self.train]
+        self.validation = [
+            d if isinstance(d, DataSpec) else DataSpec(**{"split": "validation", **d}) for d in self.validation
+        ]
+        self.evaluate = [d if isinstance(d, DataSpec) else DataSpec(**{"split": "test", **d}) for d in self.evaluate]
+        if self.task not in TASK_LABELS:
+            raise ValueError(f"task must be one of {sorted(TASK_LABELS)}, got {self.task!r}")
+        if self.method not in ("full", "lora"):
+            raise ValueError(f"method must be 'full' or 'lora', got {self.method!r}")
+        if not self.train or not self.validation:
+            raise ValueError("training needs at least one 'train' and one 'validation' source")
+        for spec in self.train + self.validation + self.evaluate:
+            if spec.split == "test" and spec in self.train + self.validation:
+                raise ValueError(f"{spec.label}: test splits may not be used for training or validation")
+        if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
+            raise ValueError("epochs, learning_rate and batch_size must be positive")
+
+    @classmethod
+    def from_yaml(cls, path: str | os.PathLike[str]) -> TrainingConfig:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of training options")
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"{path}: unknown option(s) {sorted(unknown)}")
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self, path: str | os.PathLike[str]) -> None:
+        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------- data
+
+
+def load_source(spec: DataSpec, task: str):
+    """Rows of one data source as a ``datasets.Dataset`` (text, target, holder, label, group)."""
+    import datasets
+
+    from stancekit.data import load_dataset
+
+    if spec.name is not None:
+        ds = load_dataset(spec.name, spec.split)
+    else:
+        from stancekit.io import read_table
+
+        table = read_table(Path(str(spec.path)))
+        missing = {"text", "label"} - set(table.columns) | ({"target"} - set(table.columns) if task == "stance" else set())
+        if missing:
+            raise ValueError(f"{spec.path}: missing column(s) {sorted(missing)}")
+        table = table.assign(
+            target=table["target"] if "target" in table else None,
+            holder=table["holder"] if "holder" in table else None,
+            group=table["group"] if "group" in table else str(spec.path),
+        )[["text", "target", "holder", "label", "group"]]
+        ds = datasets.Dataset.from_pandas(table.astype(object).where(table.notna(), None), preserve_index=False)
+    labels = set(TASK_LABELS[task])
+    bad = sorted(set(ds["label"]) - labels)
+    if bad:
+        raise ValueError(f"{spec.label}: labels {bad} are not {task} labels {sorted(labels)}")
+    if spec.max_rows is not None:
+        ds = ds.select(range(min(spec.max_rows, ds.num_rows)))
+    return ds
+
+
+def _resample(ds, repeat: float, seed: int):
+    if repeat == 1.0:
+        return ds
+    rng = np.random.default_rng(seed)
+    whole, frac = int(math.floor(repeat)), repeat - math.floor(repeat)
+    idx = list(range(ds.num_rows)) * whole
+    if frac > 0:
+        idx += rng.choice(ds.num_rows, size=int(round(frac * ds.num_rows)), replace=False).tolist()
+    return ds.select(idx)
+
+
+# ------------------------------------------------------------------------------------------------------ training
+
+
+def _precision(name: str) -> bool:
+    """Whether to train with bf16 autocast."""
+    if name == "float32":
+        return False
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    if name == "bfloat16":
+        return True
+    # auto on CPU: bf16 only where the CPU has native bf16 matrix instructions (AVX512-BF16 / AMX).
+    cap = torch.backends.cpu.get_cpu_capability()
+    return cap in ("AVX512_BF16", "AMX") or _cpu_has_flag("avx512_bf16")
+
+
+def _cpu_has_flag(flag: str) -> bool:
+    try:
+        return flag in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def reproduce_command(config_path: str | None) -> str:
+    return f"stancekit train {shlex.quote(config_path)}" if config_path else "stancekit.train(config)"
+
+
+def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = True) -> Path:
+    """Fine-tune a backbone and write a model folder.
+
+    Args:
+        config: a :class:`TrainingConfig` or the path of its YAML file.
+        progress: show progress bars.
+
+    Returns:
+        The model folder (``config.output_dir``): ``config.json`` with id2label and a stancekit block, the
+        weights delta (safetensors), tokenizer files, ``metrics.json``, ``training_config.yaml`` and a
+        ``README.md`` model card.
+    """
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+        set_seed,
+    )
+
+    from stancekit.classifier import Classifier
+    from stancekit.evaluation import evaluate_classifier, write_model_card
+
+    config_path = None
+    if not isinstance(config, TrainingConfig):
+        config_path = str(config)
+        config = TrainingConfig.from_yaml(config)
+    started = time.time()
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    set_seed(config.seed)
+    labels = TASK_LABELS[config.task]
+    label2id = {name: i for i, name in enumerate(labels)}
+    bb_path = backbone_path(config.backbone)
+    tokenizer = AutoTokenizer.from_pretrained(bb_path, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        bb_path,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id=label2id,
+        local_files_only=True,
+    )
+    if config.freeze_embeddings:
+        for p in model.base_model.embeddings.parameters():
+            p.requires_grad = False
+
+    pair = config.task == "stance"
+
+    def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
+        if pair:
+            enc = tokenizer(batch["target"], batch["text"], truncation=True, max_length=config.max_length)
+        else:
+            enc = tokenizer(batch["text"], truncation=True, max_length=config.max_length)
+        enc["labels"] = [label2id[y] for y in batch["label"]]
+        return enc
+
+    import datasets
+
+    train_parts = []
+    for i, spec in enumerate(config.train):
+        ds = load_source(spec, config.task)
+        logger.info("train source %s: %d rows (repeat %.2f)", spec.label, ds.num_rows, spec.repeat)
+        train_parts.append(_resample(ds, spec.repeat, config.seed + i))
+    train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
+    val_parts = [load_source(spec, config.task) for spec in config.validation]
+    val_sizes = [p.num_rows for p in val_parts]
+    val_ds = datasets.concatenate_datasets(val_parts)
+    cols = train_ds.column_names
+    train_tok = train_ds.map(encode, batched=True, remove_columns=cols, desc="tokenizing train")
+    val_tok = val_ds.map(encode, batched=True, remove_columns=cols, desc="tokenizing validation")
+    val_gold = [labels[i] for i in val_tok["labels"]]
+    bounds = np.cumsum([0, *val_sizes])
+    metric_name = "f_avg" if pair else "macro_recall"
+
+    def compute_metrics(pred: Any) -> dict[str, float]:
+        from stancekit.metrics import classification_scores
+
+        logits = np.asarray(pred.predictions)
+        out: dict[str, float] = {}
+        for spec, lo, hi in zip(config.validation, bounds[:-1], bounds[1:]):
+            gold = val_gold[lo:hi]
+            allowed = [label2id[y] for y in labels if y in set(gold)]
+            masked = np.full_like(logits[lo:hi], -np.inf)
+            masked[:, allowed] = logits[lo:hi, allowed]
+            guess = [labels[i] for i in masked.argmax(axis=1)]
+            for key, value in classification_scores(gold, guess, config.task).items():
+                out[f"{spec.label}/{key}"] = value
+        out["selection"] = float(np.mean([out[f"{s.label}/{metric_name}"] for s in config.validation]))
+        return out
+
+    if config.method == "lora":
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(
+            task_type="SEQ_CLS",
+            r=config.lora_r,
+            lora_alpha=config.lora_alpha,
+            lora_dropout=config.lora_dropout,
+            target_modules=["query", "key", "value", "dense"],
+            modules_to_save=["classifier", "pooler"],
+        )
+        model = get_peft_model(model, lora)
+
+    steps_per_epoch = math.ceil(train_tok.num_rows / config.batch_size)
+    eval_steps = max(1, steps_per_epoch // max(1, config.evals_per_epoch))
+    bf16 = _precision(config.precision)
+    args = TrainingArguments(
+        output_dir=str(Path(config.output_dir) / ".trainer-tmp"),
+        num_train_epochs=config.epochs,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=128,
+        weight_decay=config.weight_decay,
+        warmup_steps=int(config.warmup_ratio * steps_per_epoch * config.epochs),
+        eval_strategy="steps",
+        eval_steps=eval_steps,
+        save_strategy="no",
+        logging_steps=max(1, eval_steps // 4),
+        report_to=[],
+        seed=config.seed,
+        data_seed=config.seed,
+        bf16=bf16,
+        train_sampling_strategy="group_by_length",
+        dataloader_num_workers=0,
+        disable_tqdm=not progress,
+        use_cpu=not torch.cuda.is_available(),
+    )
+
+    history: list[dict[str, Any]] = []
+
+    class KeepBest(TrainerCallback):
+        """Keep the trainable weights of the best validation score in memory."""
+
+        best: float = -1.0
+        state_dict: dict[str, torch.Tensor] | None = None
+        step: int = 0
+
+        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float], **kw: Any) -> None:
+            score = metrics.get("eval_selection", -1.0)
+            history.append({"step": state.global_step, "epoch": state.epoch, **metrics})
+            logger.info("step %d: validation %s = %.4f", state.global_step, metric_name, score)
+            if score > self.best:
+                self.best, self.step = score, state.global_step
+                self.state_dict = {
+                    k: v.detach().clone() for k, v in trainer.model.state_dict().items() if "embeddings" not in k
+                }
+
+    class _Trainer(Trainer):
+        # Length-grouped sampling speeds up training; evaluation must keep the dataset order, because the
+        # per-corpus validation scores slice the predictions by position.
+        def _get_eval_sampler(self, eval_dataset: Any) -> torch.utils.data.Sampler:
+            return torch.utils.data.SequentialSampler(eval_dataset)
+
+    keep = KeepBest()
+    trainer = _Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_tok,
+        eval_dataset=val_tok,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics,
+        callbacks=[keep],
+    )
+    trainer.train()
+    if keep.state_dict is not None:
+        trainer.model.load_state_dict(keep.state_dict, strict=False)
+    trained = trainer.model
+    if config.method == "lora":
+        trained = trained.merge_and_unload()
+    trained = trained.float().cpu()
+    train_seconds = time.time() - started
+
+    spec = ModelSpec(
+        task=config.task,
+        labels=labels,
+        backbone=config.backbone if not Path(config.backbone).exists() else None,
+        max_length=config.inference_max_length,
+    )
+    out = Path(config.output_dir)
+    clf = Classifier(trained, tokenizer, spec, device="cpu", dtype="float32")
+    clf.save_pretrained(out)
+    _remove_tree(out / ".trainer-tmp")
+    config.to_yaml(out / "training_config.yaml")
+
+    best = next((h for h in history if h["step"] == keep.step), {})
+    metrics: dict[str, Any] = {
+        "selection_metric": f"mean validation {metric_name}",
+        "best_step": keep.step,
+        "validation": {k.removeprefix("eval_"): v for k, v in best.items() if k.startswith("eval_")},
+        "history": history,
+        "train_rows": train_tok.num_rows,
+        "train_seconds": round(train_seconds, 1),
+        "hardware": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
+        "precision": "bfloat16 autocast" if bf16 else "float32",
+        "test": {},
+    }
+    loaded = Classifier.from_pretrained(out, device="auto")
+    for spec_eval in config.evaluate:
+        if spec_eval.name is None:
+            continue
+        result = evaluate_classifier(loaded, spec_eval.name, spec_eval.split, progress=progress)
+        metrics["test"][spec_eval.label] = result
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_model_card(out, config, metrics, reproduce_command(config_path))
+    logger.info("wrote %s in %.0f s", out, time.time() - started)
+    return out
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    if path.exists():
+        shutil.rmtree(path)
+
+
+def main_argv() -> list[str]:
+    return sys.argv
