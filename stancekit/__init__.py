@@ -6,9 +6,7 @@ Example:
     >>> clf.predict("Armenia might leave the CSTO, Pashinyan said.", targets="CSTO")   # doctest: +SKIP
 """
 
-
-def analyze(*a, **k):  # placeholder until analysis lands
-    raise NotImplementedError
+from stancekit.analysis import analyze
 from stancekit.classifier import Classifier, ModelNotFoundError, load
 from stancekit.training import TrainingConfig, train
 

@@ -111,7 +111,8 @@ class Classifier:
         self.model = inference.prepare_model(model, self.device, self.dtype)
         self.batch_size = batch_size
         self.max_tokens = max_tokens
-        id2label = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        hf_config: Any = model.config
+        id2label = [hf_config.id2label[i] for i in range(hf_config.num_labels)]
         if tuple(id2label) != tuple(spec.labels):
             raise ValueError(f"config id2label {id2label} does not match the stancekit labels {list(spec.labels)}")
 
@@ -165,7 +166,7 @@ class Classifier:
         out.mkdir(parents=True, exist_ok=True)
         compact = bool(self.spec.backbone) if compact is None else compact
         spec = ModelSpec.from_dict({**self.spec.to_dict(), "weights": "delta" if compact else "full"})
-        model = self.model.float().cpu()
+        model: Any = self.model.float().cpu()
         if compact:
             if not spec.backbone:
                 raise ValueError("compact saving needs a backbone to store the difference against")
@@ -247,9 +248,7 @@ class Classifier:
         chunks = list(self.iter_proba(items, progress=progress, total=len(items)))
         if not chunks:
             return inference.Chunk(np.zeros((0, len(self.labels)), dtype=np.float32), np.zeros(0, dtype=bool))
-        return inference.Chunk(
-            np.concatenate([c.proba for c in chunks]), np.concatenate([c.truncated for c in chunks])
-        )
+        return inference.Chunk(np.concatenate([c.proba for c in chunks]), np.concatenate([c.truncated for c in chunks]))
 
     @overload
     def predict_proba(
@@ -280,7 +279,9 @@ class Classifier:
         return proba[0] if isinstance(texts, str) else proba
 
     @overload
-    def predict(self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...) -> str: ...
+    def predict(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]; str wins
+        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+    ) -> str: ...
     @overload
     def predict(
         self,
@@ -304,9 +305,7 @@ class Classifier:
         )
 
 
-def load(
-    name_or_path: str | os.PathLike[str] = "stance", *, device: str = "auto", dtype: str = "auto"
-) -> Classifier:
+def load(name_or_path: str | os.PathLike[str] = "stance", *, device: str = "auto", dtype: str = "auto") -> Classifier:
     """Load a shipped model by name (``"stance"``, ``"sentiment"``) or a model folder by path.
 
     Example:

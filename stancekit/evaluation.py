@@ -67,7 +67,7 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
     lines = [
         "---",
         "library_name: stancekit",
-        f"pipeline_tag: text-classification",
+        "pipeline_tag: text-classification",
         "---",
         f"# {folder.name}",
         "",
@@ -112,7 +112,13 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
     for name, value in sorted(metrics.get("validation", {}).items()):
         if isinstance(value, float) and "/" in name:
             lines.append(f"| {name} | {_pct(value)} |")
-    lines += ["", "## Test scores", "", "Percentages. Binary test sets (P-Stance, SST-2) are scored by arg-max over their two labels.", ""]
+    lines += [
+        "",
+        "## Test scores",
+        "",
+        "Percentages. Binary test sets (P-Stance, SST-2) are scored by arg-max over their two labels.",
+        "",
+    ]
     lines += [f"| test split | n | accuracy | macro-F1 | {key} |", "|---|---|---|---|---|"]
     for label, res in metrics.get("test", {}).items():
         m = res["metrics"]

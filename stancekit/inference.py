@@ -16,7 +16,7 @@ import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -92,7 +92,7 @@ class Chunk:
 
 
 def _encode(
-    tokenizer, texts: Sequence[str], targets: Sequence[str] | None, max_length: int
+    tokenizer: Any, texts: Sequence[str], targets: Sequence[str] | None, max_length: int
 ) -> tuple[list[list[int]], list[list[int]] | None, np.ndarray]:
     """Tokenize without padding; cut inputs longer than ``max_length`` and flag them.
 
@@ -143,8 +143,8 @@ def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dty
 
 
 def iter_proba(
-    model: torch.nn.Module,
-    tokenizer,
+    model: Any,
+    tokenizer: Any,
     items: Iterable[tuple[str, str | None]],
     *,
     max_length: int,

@@ -77,7 +77,7 @@ def score_frame(
     texts = frame[text_column].tolist()
     tgts = frame[target_column].tolist() if target_column else [None] * len(texts)
     errors: list[str | None] = []
-    for i, (text, tgt) in enumerate(zip(texts, tgts)):
+    for text, tgt in zip(texts, tgts):
         err = _cell_error(text, f"text ({text_column!r})")
         if err is None and clf.spec.is_pair:
             err = _cell_error(tgt, f"target ({target_column!r})")
@@ -107,8 +107,7 @@ def _check_columns(path: Path, columns: Sequence[str], needed: dict[str, str | N
     for role, col in needed.items():
         if col is not None and col not in columns:
             raise InputError(
-                f"{path}: no {role} column {col!r}; columns are {list(columns)} "
-                f"(choose one with --{role}-column)"
+                f"{path}: no {role} column {col!r}; columns are {list(columns)} (choose one with --{role}-column)"
             )
 
 

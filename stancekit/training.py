@@ -15,7 +15,6 @@ import math
 import os
 import platform
 import shlex
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,13 +131,15 @@ def load_source(spec: DataSpec, task: str):
         from stancekit.io import read_table
 
         table = read_table(Path(str(spec.path)))
-        missing = {"text", "label"} - set(table.columns) | ({"target"} - set(table.columns) if task == "stance" else set())
+        missing = {"text", "label"} - set(table.columns) | (
+            {"target"} - set(table.columns) if task == "stance" else set()
+        )
         if missing:
             raise ValueError(f"{spec.path}: missing column(s) {sorted(missing)}")
         table = table.assign(
-            target=table["target"] if "target" in table else None,
-            holder=table["holder"] if "holder" in table else None,
-            group=table["group"] if "group" in table else str(spec.path),
+            target=table.get("target"),
+            holder=table.get("holder"),
+            group=table.get("group", str(spec.path)),
         )[["text", "target", "holder", "label", "group"]]
         ds = datasets.Dataset.from_pandas(table.astype(object).where(table.notna(), None), preserve_index=False)
     labels = set(TASK_LABELS[task])
@@ -154,10 +155,10 @@ def _resample(ds, repeat: float, seed: int):
     if repeat == 1.0:
         return ds
     rng = np.random.default_rng(seed)
-    whole, frac = int(math.floor(repeat)), repeat - math.floor(repeat)
+    whole, frac = math.floor(repeat), repeat - math.floor(repeat)
     idx = list(range(ds.num_rows)) * whole
     if frac > 0:
-        idx += rng.choice(ds.num_rows, size=int(round(frac * ds.num_rows)), replace=False).tolist()
+        idx += rng.choice(ds.num_rows, size=round(frac * ds.num_rows), replace=False).tolist()
     return ds.select(idx)
 
 
@@ -327,14 +328,15 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         state_dict: dict[str, torch.Tensor] | None = None
         step: int = 0
 
-        def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float], **kw: Any) -> None:
+        def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            metrics: dict[str, float] = kwargs.get("metrics") or {}
             score = metrics.get("eval_selection", -1.0)
             history.append({"step": state.global_step, "epoch": state.epoch, **metrics})
             logger.info("step %d: validation %s = %.4f", state.global_step, metric_name, score)
             if score > self.best:
                 self.best, self.step = score, state.global_step
                 self.state_dict = {
-                    k: v.detach().clone() for k, v in trainer.model.state_dict().items() if "embeddings" not in k
+                    k: v.detach().clone() for k, v in current_model().state_dict().items() if "embeddings" not in k
                 }
 
     class _Trainer(Trainer):
@@ -342,6 +344,10 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         # per-corpus validation scores slice the predictions by position.
         def _get_eval_sampler(self, eval_dataset: Any) -> torch.utils.data.Sampler:
             return torch.utils.data.SequentialSampler(eval_dataset)
+
+    def current_model() -> Any:
+        assert trainer.model is not None
+        return trainer.model
 
     keep = KeepBest()
     trainer = _Trainer(
@@ -356,21 +362,21 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     )
     trainer.train()
     if keep.state_dict is not None:
-        trainer.model.load_state_dict(keep.state_dict, strict=False)
-    trained = trainer.model
+        current_model().load_state_dict(keep.state_dict, strict=False)
+    trained = current_model()
     if config.method == "lora":
         trained = trained.merge_and_unload()
     trained = trained.float().cpu()
     train_seconds = time.time() - started
 
-    spec = ModelSpec(
+    model_spec = ModelSpec(
         task=config.task,
         labels=labels,
         backbone=config.backbone if not Path(config.backbone).exists() else None,
         max_length=config.inference_max_length,
     )
     out = Path(config.output_dir)
-    clf = Classifier(trained, tokenizer, spec, device="cpu", dtype="float32")
+    clf = Classifier(trained, tokenizer, model_spec, device="cpu", dtype="float32")
     clf.save_pretrained(out)
     _remove_tree(out / ".trainer-tmp")
     config.to_yaml(out / "training_config.yaml")
@@ -404,7 +410,3 @@ def _remove_tree(path: Path) -> None:
 
     if path.exists():
         shutil.rmtree(path)
-
-
-def main_argv() -> list[str]:
-    return sys.argv

@@ -14,10 +14,40 @@ from stancekit.classifier import Classifier
 from stancekit.config import ModelSpec
 
 REPO = Path(__file__).resolve().parent.parent
-WORDS = (
-    "the a is of to and in for on with not armenia russia csto moscow leave might said will "
-    "good bad great terrible love hate support oppose war peace treaty bloc west"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "is",
+    "of",
+    "to",
+    "and",
+    "in",
+    "for",
+    "on",
+    "with",
+    "not",
+    "armenia",
+    "russia",
+    "csto",
+    "moscow",
+    "leave",
+    "might",
+    "said",
+    "will",
+    "good",
+    "bad",
+    "great",
+    "terrible",
+    "love",
+    "hate",
+    "support",
+    "oppose",
+    "war",
+    "peace",
+    "treaty",
+    "bloc",
+    "west",
+]
 
 
 def _vocab(tmp: Path) -> Path:
@@ -88,6 +118,7 @@ def shipped(name: str) -> Path:
 
 
 requires_models = pytest.mark.skipif(
-    not (shipped("stance-minilm") / "config.json").is_file() or not (shipped("sentiment-minilm") / "config.json").is_file(),
+    not (shipped("stance-minilm") / "config.json").is_file()
+    or not (shipped("sentiment-minilm") / "config.json").is_file(),
     reason="shipped models not present in models/",
 )

@@ -1,10 +1,10 @@
 """Command line: thin commands over the library functions.
 
-    stancekit score INPUT [-o OUTPUT] [--model stance|sentiment|PATH] [--target T ...] ...
-    stancekit analyze DOCUMENT.txt --target CSTO --target Russia
-    stancekit train CONFIG.yaml
-    stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
-    stancekit datasets
+stancekit score INPUT [-o OUTPUT] [--model stance|sentiment|PATH] [--target T ...] ...
+stancekit analyze DOCUMENT.txt --target CSTO --target Russia
+stancekit train CONFIG.yaml
+stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
+stancekit datasets
 """
 
 from __future__ import annotations

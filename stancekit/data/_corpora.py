@@ -75,7 +75,7 @@ def _stable_fraction(key: str) -> float:
     return int(digest[:8], 16) / 0x100000000
 
 
-# --------------------------------------------------------------------------------------------------- SemEval-2016 Task 6
+# --------------------------------------------------------------------------------- SemEval-2016 Task 6
 
 _SEMEVAL_VALIDATION_FRACTION = 0.1
 
@@ -111,7 +111,7 @@ def _load_semeval2016(root: Path, split: str) -> list[dict[str, str | None]]:
     return [r for r, v in zip(rows, is_val) if v == (split == "validation")]
 
 
-# --------------------------------------------------------------------------------------------------------------- P-Stance
+# -------------------------------------------------------------------------------------------- P-Stance
 
 _PSTANCE_FILES = {"trump": "Donald Trump", "biden": "Joe Biden", "bernie": "Bernie Sanders"}
 
@@ -128,7 +128,7 @@ def _load_pstance(root: Path, split: str) -> list[dict[str, str | None]]:
     return rows
 
 
-# ------------------------------------------------------------------------------------------------------------------- VAST
+# ------------------------------------------------------------------------------------------------ VAST
 
 _VAST_LABELS = {"0": "against", "1": "favor", "2": "none"}
 _VAST_VALIDATION_FRACTION = 0.1
@@ -157,7 +157,7 @@ def _load_vast(root: Path, split: str) -> list[dict[str, str | None]]:
     return rows
 
 
-# ------------------------------------------------------------------------------------------------------ tweet sentiment
+# ------------------------------------------------------------------------------------- tweet sentiment
 
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _USER = re.compile(r"@\w+")
@@ -226,7 +226,7 @@ def _load_semeval2017(root: Path, split: str) -> list[dict[str, str | None]]:
     return out
 
 
-# ------------------------------------------------------------------------------------------------------------------ SST-2
+# ----------------------------------------------------------------------------------------------- SST-2
 
 
 def _read_sst(path: Path) -> list[dict[str, str | None]]:
@@ -272,7 +272,9 @@ DATASETS: dict[str, DatasetInfo] = {
             "SemEval-2016 Task 6 stance tweets, 5 targets (test_b: Donald Trump, zero-shot)",
             _load_semeval2016,
         ),
-        DatasetInfo("pstance", "stance", ("train", "validation", "test"), "P-Stance (Trump/Biden/Sanders)", _load_pstance),
+        DatasetInfo(
+            "pstance", "stance", ("train", "validation", "test"), "P-Stance (Trump/Biden/Sanders)", _load_pstance
+        ),
         DatasetInfo(
             "vast", "stance", ("train", "validation", "test"), "VAST zero/few-shot stance on open topics", _load_vast
         ),
@@ -313,9 +315,7 @@ def list_datasets() -> list[str]:
     return sorted(DATASETS)
 
 
-def load_dataset(
-    name: str, split: str = "test", data_dir: str | os.PathLike[str] | None = None
-) -> datasets.Dataset:
+def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike[str] | None = None) -> datasets.Dataset:
     """Load one split of a registered corpus.
 
     Args:

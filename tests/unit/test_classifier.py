@@ -168,7 +168,7 @@ def test_unknown_model_and_non_model_folder(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match="unknown model 'no-such-model'"):
         stancekit.load("no-such-model")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ModelNotFoundError, match="no config.json"):
+    with pytest.raises(ModelNotFoundError, match=r"no config\.json"):
         stancekit.load(tmp_path / "empty")
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "config.json").write_text("{}")

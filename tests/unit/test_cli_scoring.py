@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from stancekit.cli import main
 from stancekit.classifier import load
+from stancekit.cli import main
 
 ROWS = [
     {"id": 1, "text": "armenia might leave the csto", "topic": "CSTO"},
@@ -45,8 +44,9 @@ def _read(path: Path) -> pd.DataFrame:
 def test_score_every_format(tmp_path: Path, tiny_stance_dir: Path, fmt_in: str, fmt_out: str) -> None:
     src = _write(tmp_path / f"in{fmt_in}", pd.DataFrame(ROWS))
     dst = tmp_path / f"out{fmt_out}"
-    code = main(["score", str(src), "-o", str(dst), "--model", str(tiny_stance_dir), "--target-column", "topic",
-                 "--quiet"])
+    code = main(
+        ["score", str(src), "-o", str(dst), "--model", str(tiny_stance_dir), "--target-column", "topic", "--quiet"]
+    )
     assert code == 0
     out = _read(dst)
     assert len(out) == len(ROWS)
@@ -67,8 +67,24 @@ def test_score_every_format(tmp_path: Path, tiny_stance_dir: Path, fmt_in: str, 
 def test_score_with_fixed_targets_expands_rows(tmp_path: Path, tiny_stance_dir: Path) -> None:
     src = _write(tmp_path / "in.csv", pd.DataFrame(ROWS).drop(columns="topic"))
     dst = tmp_path / "out.csv"
-    assert main(["score", str(src), "-o", str(dst), "--model", str(tiny_stance_dir), "--target", "CSTO",
-                 "--target", "Russia", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(src),
+                "-o",
+                str(dst),
+                "--model",
+                str(tiny_stance_dir),
+                "--target",
+                "CSTO",
+                "--target",
+                "Russia",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = _read(dst)
     assert out["id"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     assert out["target"].tolist() == ["CSTO", "Russia"] * 5
@@ -78,8 +94,24 @@ def test_score_txt_document(tmp_path: Path, tiny_stance_dir: Path) -> None:
     doc = tmp_path / "doc.txt"
     doc.write_text("Armenia might leave the CSTO. Russia said nothing.\nThe West will support peace.")
     dst = tmp_path / "doc.jsonl"
-    assert main(["score", str(doc), "-o", str(dst), "--model", str(tiny_stance_dir), "--target", "CSTO",
-                 "--target", "Russia", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(doc),
+                "-o",
+                str(dst),
+                "--model",
+                str(tiny_stance_dir),
+                "--target",
+                "CSTO",
+                "--target",
+                "Russia",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     out = _read(dst)
     assert out["sentence_index"].tolist() == [0, 0, 1, 1, 2, 2]
     assert out["sentence"][2] == "Russia said nothing."
@@ -98,15 +130,18 @@ def test_score_sentiment_jsonl_with_missing_and_non_text(tmp_path: Path, tiny_se
     assert "not text" in errors[3]
 
 
-def test_structural_errors_stop_before_work(tmp_path: Path, tiny_stance_dir: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_structural_errors_stop_before_work(
+    tmp_path: Path, tiny_stance_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _write(tmp_path / "in.csv", pd.DataFrame(ROWS))
     dst = tmp_path / "out.csv"
     m = str(tiny_stance_dir)
     assert main(["score", str(src), "-o", str(dst), "--model", m, "--target-column", "nope", "--quiet"]) == 2
     assert "no target column 'nope'" in capsys.readouterr().err and not dst.exists()
-    assert main(["score", str(src), "-o", str(dst), "--model", m, "--text-column", "body", "--target",
-                 "x", "--quiet"]) == 2
+    assert (
+        main(["score", str(src), "-o", str(dst), "--model", m, "--text-column", "body", "--target", "x", "--quiet"])
+        == 2
+    )
     err = capsys.readouterr().err
     assert str(src) in err and "no text column 'body'" in err and not dst.exists()
     assert main(["score", str(tmp_path / "missing.csv"), "-o", str(dst), "--model", m, "--target", "x"]) == 2
@@ -124,8 +159,9 @@ def test_structural_errors_stop_before_work(tmp_path: Path, tiny_stance_dir: Pat
     assert "unknown model 'no-such-model'" in capsys.readouterr().err
 
 
-def test_refuses_to_overwrite_without_force(tmp_path: Path, tiny_stance_dir: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_refuses_to_overwrite_without_force(
+    tmp_path: Path, tiny_stance_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _write(tmp_path / "in.csv", pd.DataFrame(ROWS))
     dst = tmp_path / "out.csv"
     dst.write_text("precious")
@@ -140,16 +176,33 @@ def test_zero_rows(tmp_path: Path, tiny_stance_dir: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("text,topic\n")
     dst = tmp_path / "out.csv"
-    assert main(["score", str(src), "-o", str(dst), "--model", str(tiny_stance_dir), "--target-column", "topic",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["score", str(src), "-o", str(dst), "--model", str(tiny_stance_dir), "--target-column", "topic", "--quiet"]
+        )
+        == 0
+    )
     assert dst.exists() and len(_read(dst)) == 0
 
 
-def test_holder_refused_until_a_holder_model(tmp_path: Path, tiny_stance_dir: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_holder_refused_until_a_holder_model(
+    tmp_path: Path, tiny_stance_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     src = _write(tmp_path / "in.csv", pd.DataFrame(ROWS))
-    code = main(["score", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(tiny_stance_dir),
-                 "--target-column", "topic", "--holder", "Armenia"])
+    code = main(
+        [
+            "score",
+            str(src),
+            "-o",
+            str(tmp_path / "o.csv"),
+            "--model",
+            str(tiny_stance_dir),
+            "--target-column",
+            "topic",
+            "--holder",
+            "Armenia",
+        ]
+    )
     assert code == 2 and "not trained with holders" in capsys.readouterr().err
 
 

@@ -45,8 +45,11 @@ def test_semeval_train_plus_validation_is_train_plus_trial() -> None:
     assert not set(zip(train["target"], train["text"])) & set(zip(val["target"], val["text"]))
     test = load_dataset("semeval2016", "test")
     assert Counter(test["target"]) == {
-        "Atheism": 220, "Climate Change is a Real Concern": 169, "Feminist Movement": 285,
-        "Hillary Clinton": 295, "Legalization of Abortion": 280,
+        "Atheism": 220,
+        "Climate Change is a Real Concern": 169,
+        "Feminist Movement": 285,
+        "Hillary Clinton": 295,
+        "Legalization of Abortion": 280,
     }
     assert set(test["label"]) == {"against", "favor", "none"}
 
@@ -75,7 +78,7 @@ def test_sentiment_training_pool_excludes_validation_and_test() -> None:
 
 @requires_data
 def test_tweeteval_train_explains_the_gap() -> None:
-    with pytest.raises(ValueError, match="no split 'train'.*train on 'semeval2017'"):
+    with pytest.raises(ValueError, match=r"no split 'train'.*train on 'semeval2017'"):
         load_dataset("tweeteval-sentiment", "train")
 
 

@@ -11,8 +11,21 @@ def test_all_matches_exports() -> None:
     import stancekit
 
     public = {n for n in dir(stancekit) if not n.startswith("_")}
-    submodules = {"analysis", "backbones", "classifier", "config", "data", "evaluation", "inference", "io",
-                  "metrics", "scoring", "text", "training", "cli"}
+    submodules = {
+        "analysis",
+        "backbones",
+        "classifier",
+        "config",
+        "data",
+        "evaluation",
+        "inference",
+        "io",
+        "metrics",
+        "scoring",
+        "text",
+        "training",
+        "cli",
+    }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
         assert getattr(stancekit, name) is not None
@@ -25,7 +38,8 @@ def test_import_changes_nothing() -> None:
     """
     code = """
 import json, logging, os, warnings
-import torch, datasets, sklearn.metrics, scipy.special, pandas, pyarrow.parquet, sentencex, yaml, tqdm.auto, safetensors.torch
+import torch, datasets, sklearn.metrics, scipy.special, pandas, pyarrow.parquet, sentencex, yaml
+import tqdm.auto, safetensors.torch
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 def state():
     root = logging.getLogger()

@@ -1,0 +1,155 @@
+"""Accuracy suite: every shipped model on every test split it supports, beside a TF-IDF baseline and anchors.
+
+    STANCEKIT_DATA=../shared/data python benchmarks/accuracy.py [--models stance sentiment] [--no-baseline]
+
+Writes ``benchmarks/results/accuracy-<model>.json`` and prints the markdown table that ``benchmarks/README.md``
+carries. The TF-IDF + linear SVM baseline is trained in the same run on the same training sources as the model
+(read from the model's ``training_config.yaml``, without oversampling) and scored on the same test rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stancekit.baseline import TfidfBaseline
+from stancekit.classifier import load, resolve_model_path
+from stancekit.data import load_dataset
+from stancekit.evaluation import evaluate_classifier, predict_restricted
+from stancekit.metrics import classification_scores, grouped_scores
+from stancekit.training import TrainingConfig, load_source
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+#: Published figures (percent) on the same test splits, for context: (system, value, metric).
+ANCHORS: dict[str, list[tuple[str, float, str]]] = {
+    "semeval2016:test": [
+        ("SemEval-2016 best system (MITRE)", 67.82, "f_avg"),
+        ("SemEval-2016 SVM n-gram baseline", 68.98, "f_avg"),
+        ("RoBERTa-base (TweetEval)", 68.0, "f_avg"),
+        ("BERTweet (TweetEval)", 71.2, "f_avg"),
+    ],
+    "pstance:test": [("BERTweet (Li et al. 2021), mean over targets", 80.5, "f_avg")],
+    "vast:test": [("TGA-Net (Allaway & McKeown 2020)", 66.6, "macro_f1")],
+    "tweeteval-sentiment:test": [
+        ("RoBERTa-base (TweetEval)", 71.3, "macro_recall"),
+        ("BERTweet", 73.4, "macro_recall"),
+    ],
+    "sst2:dev": [("MiniLM-L6 (fine-tuned, binary)", 91.5, "accuracy"), ("BERT-base", 93.0, "accuracy")],
+}
+HEADLINE = {
+    "semeval2016": "f_avg",
+    "pstance": "f_avg",
+    "vast": "macro_f1",
+    "tweeteval-sentiment": "macro_recall",
+    "sst2": "accuracy",
+    "financial-phrasebank": "accuracy",
+}
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def baseline_scores(config: TrainingConfig, labels: tuple[str, ...], test_label: str) -> dict[str, Any]:
+    name, split = test_label.split(":")
+    texts, targets, gold = [], [], []
+    for spec in config.train:
+        ds = load_source(spec, config.task)
+        texts += ds["text"]
+        targets += ds["target"] if config.task == "stance" else [None] * ds.num_rows
+        gold += ds["label"]
+    model = TfidfBaseline(labels).fit(texts, targets, gold)
+    test = load_dataset(name, split)
+    test_targets = test["target"] if config.task == "stance" else [None] * test.num_rows
+    scores = model.decision(test["text"], test_targets)
+    pred = predict_restricted(scores, labels, set(test["label"]))
+    return {
+        "metrics": classification_scores(test["label"], pred, config.task),
+        "groups": grouped_scores(test["label"], pred, test["group"], config.task),
+    }
+
+
+def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
+    folder = resolve_model_path(model_name)
+    config = TrainingConfig.from_yaml(folder / "training_config.yaml")
+    clf = load(folder)
+    out: dict[str, Any] = {
+        "model": model_name,
+        "folder": str(folder),
+        "commit": git_commit(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "device": str(clf.device),
+        "dtype": str(clf.dtype).replace("torch.", ""),
+        "splits": {},
+    }
+    for spec in config.evaluate:
+        label = spec.label
+        t0 = time.time()
+        result = evaluate_classifier(clf, str(spec.name), spec.split)
+        entry: dict[str, Any] = {"model": result, "seconds": round(time.time() - t0, 1)}
+        if with_baseline:
+            entry["tfidf_baseline"] = baseline_scores(config, clf.labels, label)
+        entry["anchors"] = [{"system": s, "value": v, "metric": m} for s, v, m in ANCHORS.get(label, [])]
+        out["splits"][label] = entry
+        print(f"{model_name} {label}: {json.dumps(result['metrics'])}", file=sys.stderr)
+    return out
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| model | test split | metric | stancekit | TF-IDF + SVM (same data) | published anchors |",
+        "|---|---|---|---|---|---|",
+    ]
+    for res in results:
+        for label, entry in res["splits"].items():
+            metric = HEADLINE[label.split(":")[0]]
+            ours = entry["model"]["metrics"][metric]
+            base = entry.get("tfidf_baseline", {}).get("metrics", {}).get(metric)
+            anchors = "; ".join(f"{a['system']} {a['value']:.1f}" for a in entry["anchors"]) or "—"
+            base_txt = f"{100 * base:.1f}" if base is not None else "—"
+            lines.append(f"| {res['model']} | `{label}` | {metric} | **{100 * ours:.1f}** | {base_txt} | {anchors} |")
+            groups = entry["model"]["groups"]
+            if len(groups) > 1:
+                base_groups = entry.get("tfidf_baseline", {}).get("groups", {})
+                for g, gm in groups.items():
+                    bg = base_groups.get(g, {}).get(metric)
+                    bg_txt = f"{100 * bg:.1f}" if bg is not None else "—"
+                    lines.append(
+                        f"| | &nbsp;&nbsp;{g} (n={gm['n']}) | {metric} | {100 * gm[metric]:.1f} | {bg_txt} | |"
+                    )
+                if label == "pstance:test":
+                    mean = float(np.mean([gm["f_avg"] for gm in groups.values()]))
+                    bmean = float(np.mean([bg["f_avg"] for bg in base_groups.values()])) if base_groups else None
+                    b_txt = f"{100 * bmean:.1f}" if bmean is not None else "—"
+                    lines.append(f"| | &nbsp;&nbsp;mean over targets | f_avg | {100 * mean:.1f} | {b_txt} | |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["stance", "sentiment"])
+    parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in args.models:
+        res = run(name, not args.no_baseline)
+        (RESULTS / f"accuracy-{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        results.append(res)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The shipped models: offline loading, the seed article, and the accuracy floors on held-out test splits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stancekit
+from stancekit.evaluation import evaluate_classifier
+from tests.conftest import REPO, requires_data, requires_models, shipped
+
+pytestmark = [pytest.mark.integration, requires_models]
+
+
+@pytest.fixture(scope="module")
+def stance() -> stancekit.Classifier:
+    return stancekit.load("stance")
+
+
+@pytest.fixture(scope="module")
+def sentiment() -> stancekit.Classifier:
+    return stancekit.load("sentiment")
+
+
+@pytest.mark.parametrize("name", ["stance-minilm", "sentiment-minilm"])
+def test_model_folder_is_small_safe_and_documented(name: str) -> None:
+    folder = shipped(name)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert size < 25 * 1024 * 1024
+    assert not [p for p in folder.rglob("*") if p.suffix in {".bin", ".pkl", ".pickle", ".pt", ".joblib"}]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["stancekit"]["weights"] == "delta" and config["stancekit"]["backbone"] == "minilm-l6"
+    for needed in ("delta.safetensors", "README.md", "metrics.json", "training_config.yaml", "train.yaml"):
+        assert (folder / needed).is_file(), needed
+    card = (folder / "README.md").read_text()
+    assert "stancekit train models/" in card and "## Test scores" in card
+
+
+def test_loads_and_predicts_without_network(tmp_path: Path) -> None:
+    """A fresh interpreter with the hub switched off and an empty HF cache."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    code = (
+        "import stancekit; "
+        "print(stancekit.load('stance').predict('Armenia might leave the CSTO, Pashinyan said.', targets='CSTO'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip().splitlines()[-1] in {"against", "favor", "none"}
+
+
+def test_labels(stance: stancekit.Classifier, sentiment: stancekit.Classifier) -> None:
+    assert stance.labels == ("against", "favor", "none")
+    assert sentiment.labels == ("negative", "neutral", "positive")
+
+
+def test_clear_cases(stance: stancekit.Classifier, sentiment: stancekit.Classifier) -> None:
+    assert sentiment.predict("I absolutely love this, what a wonderful day!") == "positive"
+    assert sentiment.predict("This is the worst service I have ever had, terrible and rude.") == "negative"
+    assert (
+        stance.predict("Hillary is a liar and a criminal, she must never be president.", targets="Hillary Clinton")
+        == "against"
+    )
+    assert (
+        stance.predict("So proud to support Bernie, he will fight for us all! #FeelTheBern", targets="Bernie Sanders")
+        == "favor"
+    )
+
+
+def test_analyze_seed_article(stance: stancekit.Classifier, sentiment: stancekit.Classifier) -> None:
+    doc = (REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
+    table = stancekit.analyze(doc, ["CSTO", "Russia"], model=stance, sentiment=sentiment)
+    n = table["sentence_index"].nunique()
+    assert n >= 12
+    assert len(table) == 2 * n
+    assert table["target"].tolist()[:4] == ["CSTO", "Russia", "CSTO", "Russia"]
+    assert set(table["label"]) <= set(stance.labels)
+    assert set(table["sentiment"]) <= set(sentiment.labels)
+    np.testing.assert_allclose(table[["p_against", "p_favor", "p_none"]].sum(axis=1), 1, rtol=1e-5)
+
+
+def test_demo_command_prints_the_table() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stancekit",
+            "analyze",
+            "seeds/armenia-csto-news.txt",
+            "--target",
+            "CSTO",
+            "--target",
+            "Russia",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
+    assert "CSTO:" in out and "Russia:" in out and "sentiment:" in out
+    assert "Pashinyan suggested on Monday" in out
+
+
+# Floors of the 0.1 issue, on the held-out test splits (the later accuracy issue raises them).
+@requires_data
+def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
+    result = evaluate_classifier(stance, "semeval2016", "test")
+    assert result["n"] == 1249
+    assert result["metrics"]["f_avg"] >= 0.60, result["metrics"]
+
+
+@requires_data
+def test_sentiment_floor_tweeteval(sentiment: stancekit.Classifier) -> None:
+    result = evaluate_classifier(sentiment, "tweeteval-sentiment", "test")
+    assert result["n"] == 12284
+    assert result["metrics"]["macro_recall"] >= 0.65, result["metrics"]
