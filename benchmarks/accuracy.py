@@ -136,6 +136,24 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- accuracy-suite -->", "<!-- /accuracy-suite -->"
+
+
+def update_card(res: dict[str, Any]) -> None:
+    """Put this run's table (model, TF-IDF baseline, anchors) into the model card, between markers."""
+    card = Path(res["folder"]) / "README.md"
+    text = card.read_text(encoding="utf-8")
+    block = (
+        f"{BEGIN}\n## Against the baselines\n\nFrom `python benchmarks/accuracy.py` (commit {res['commit'][:10]}, "
+        f"{res['date']}); percentages on the test splits.\n\n{table([res])}\n{END}"
+    )
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    card.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["stance", "sentiment"])
@@ -146,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.models:
         res = run(name, not args.no_baseline)
         (RESULTS / f"accuracy-{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        update_card(res)
         results.append(res)
     print(table(results))
     return 0

@@ -134,13 +134,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         args.document.read_text(encoding="utf-8"), args.targets, holder=args.holder, model=stance, sentiment=senti
     )
     print(f"{args.document}: {table['sentence_index'].nunique()} sentences x {len(args.targets)} target(s)\n")
+    proba_cols = [f"p_{name}" for name in stance.labels]
     for i, group in table.groupby("sentence_index", sort=True):
-        verdicts = "  ".join(
-            f"{row.target}: {row.label} ({max(row.p_against, row.p_favor, row.p_none):.2f})"
-            for row in group.itertuples(index=False)
-        )
-        senti_txt = f"  | sentiment: {group['sentiment'].iloc[0]}" if senti is not None else ""
-        print(f"[{i}] {group['sentence'].iloc[0]}\n     {verdicts}{senti_txt}\n")
+        rows = group.to_dict("records")
+        verdicts = "  ".join(f"{r['target']}: {r['label']} ({max(r[c] for c in proba_cols):.2f})" for r in rows)
+        senti_txt = f"  | sentiment: {rows[0]['sentiment']}" if senti is not None else ""
+        print(f"[{i}] {rows[0]['sentence']}\n     {verdicts}{senti_txt}\n")
     if args.output:
         with TableWriter(args.output) as w:
             w.write(table)
