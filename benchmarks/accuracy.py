@@ -61,15 +61,23 @@ def git_commit() -> str:
         return "unknown"
 
 
-def baseline_scores(config: TrainingConfig, labels: tuple[str, ...], test_label: str) -> dict[str, Any]:
-    name, split = test_label.split(":")
-    texts, targets, gold = [], [], []
+def fit_baseline(config: TrainingConfig, labels: tuple[str, ...]) -> TfidfBaseline:
+    """The TF-IDF baseline on the model's training sources (each row once: no oversampling)."""
+    texts: list[str] = []
+    targets: list[str | None] = []
+    gold: list[str] = []
     for spec in config.train:
         ds = load_source(spec, config.task)
         texts += ds["text"]
         targets += ds["target"] if config.task == "stance" else [None] * ds.num_rows
         gold += ds["label"]
-    model = TfidfBaseline(labels).fit(texts, targets, gold)
+    return TfidfBaseline(labels).fit(texts, targets, gold)
+
+
+def baseline_scores(
+    model: TfidfBaseline, config: TrainingConfig, labels: tuple[str, ...], test_label: str
+) -> dict[str, Any]:
+    name, split = test_label.split(":")
     test = load_dataset(name, split)
     test_targets = test["target"] if config.task == "stance" else [None] * test.num_rows
     scores = model.decision(test["text"], test_targets)
@@ -93,13 +101,14 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         "dtype": str(clf.dtype).replace("torch.", ""),
         "splits": {},
     }
+    baseline = fit_baseline(config, clf.labels) if with_baseline else None
     for spec in config.evaluate:
         label = spec.label
         t0 = time.time()
         result = evaluate_classifier(clf, str(spec.name), spec.split)
         entry: dict[str, Any] = {"model": result, "seconds": round(time.time() - t0, 1)}
-        if with_baseline:
-            entry["tfidf_baseline"] = baseline_scores(config, clf.labels, label)
+        if baseline is not None:
+            entry["tfidf_baseline"] = baseline_scores(baseline, config, clf.labels, label)
         entry["anchors"] = [{"system": s, "value": v, "metric": m} for s, v, m in ANCHORS.get(label, [])]
         out["splits"][label] = entry
         print(f"{model_name} {label}: {json.dumps(result['metrics'])}", file=sys.stderr)
@@ -158,8 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["stance", "sentiment"])
     parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
+    parser.add_argument("--table-only", action="store_true", help="print the table of the saved results; run nothing")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.table_only:
+        saved = [json.loads((RESULTS / f"accuracy-{name}.json").read_text(encoding="utf-8")) for name in args.models]
+        print(table(saved))
+        return 0
     results = []
     for name in args.models:
         res = run(name, not args.no_baseline)
