@@ -134,17 +134,23 @@ class Classifier:
             weights = path / DELTA_WEIGHTS
             if not weights.is_file():
                 raise ModelNotFoundError(f"{path} has no {DELTA_WEIGHTS}")
-            model = AutoModelForSequenceClassification.from_pretrained(
-                backbone_path(str(spec.backbone)), config=config, local_files_only=True
-            )
-            delta = load_file(str(weights))
+            # Backbone weights from its package, then the stored delta on top; every tensor must be covered.
+            model = AutoModelForSequenceClassification.from_config(config)
             state = model.state_dict()
+            prefix = model.base_model_prefix + "."
+            base = load_file(str(backbone_path(str(spec.backbone)) / FULL_WEIGHTS))
+            base = {(k if k in state else prefix + k): v for k, v in base.items()}
+            delta = load_file(str(weights))
             unknown = sorted(set(delta) - set(state))
             if unknown:
                 raise ValueError(f"{weights} holds tensors the model does not have: {unknown[:5]}")
+            missing = sorted(k for k in state if k not in delta and k not in base)
+            if missing:
+                raise ValueError(f"{path}: no weights for {missing[:5]} in the delta or the backbone")
             with torch.no_grad():
-                for key, value in delta.items():
-                    state[key].copy_(value.to(state[key].dtype))
+                for key, tensor in state.items():
+                    tensor.copy_(delta.get(key, base.get(key)).to(tensor.dtype))  # type: ignore[union-attr]
+            model.eval()
         else:
             if not (path / FULL_WEIGHTS).is_file():
                 raise ModelNotFoundError(f"{path} has no {FULL_WEIGHTS} (only safetensors weights are loaded)")
