@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 DELTA_WEIGHTS = "delta.safetensors"
 FULL_WEIGHTS = "model.safetensors"
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 #: Short names resolved by :func:`load`, relative to the models folder.
 MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm"}
 

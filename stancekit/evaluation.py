@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +140,3 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
         "",
     ]
     (folder / "README.md").write_text("\n".join(lines), encoding="utf-8")
-
-
-def load_metrics(folder: Path) -> dict[str, Any]:
-    return json.loads((folder / "metrics.json").read_text(encoding="utf-8"))

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import datasets
 
-STANCE_LABELS = ("against", "favor", "none")
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
+from stancekit.config import SENTIMENT_LABELS
 
 _FEATURES = datasets.Features(
     {
