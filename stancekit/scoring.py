@@ -59,7 +59,6 @@ def score_frame(
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
     progress: tqdm | bool = False,
-    offset: int = 0,
 ) -> pd.DataFrame:
     """Score one chunk: the input columns plus the label, ``p_<label>`` columns, ``truncated`` and ``error``.
 
@@ -67,12 +66,8 @@ def score_frame(
     one row per input row and target, grouped by input row, with a ``target`` column.
     """
     if targets and not target_column:
-        frames = []
-        for t in targets:
-            frames.append(frame.assign(target=t, _row=np.arange(len(frame))))
-        expanded = pd.concat(frames, ignore_index=True).sort_values("_row", kind="stable").drop(columns="_row")
         return score_frame(
-            clf, expanded.reset_index(drop=True), text_column=text_column, target_column="target", progress=progress
+            clf, expand_targets(frame, targets), text_column=text_column, target_column="target", progress=progress
         )
     texts = frame[text_column].tolist()
     tgts = frame[target_column].tolist() if target_column else [None] * len(texts)
@@ -111,14 +106,18 @@ def _check_columns(path: Path, columns: Sequence[str], needed: dict[str, str | N
             )
 
 
+def expand_targets(frame: pd.DataFrame, targets: Sequence[str]) -> pd.DataFrame:
+    """Each row once per target, grouped by row and in ``targets`` order, with a ``target`` column."""
+    out = frame.loc[frame.index.repeat(len(targets))].reset_index(drop=True)
+    out["target"] = list(targets) * len(frame)
+    return out
+
+
 def document_rows(document: str, targets: Sequence[str] | None) -> pd.DataFrame:
     """One row per sentence (x target): ``sentence_index``, ``sentence`` and ``target``."""
     sentences = split_sentences(document)
     base = pd.DataFrame({"sentence_index": range(len(sentences)), "sentence": sentences})
-    if not targets:
-        return base
-    frames = [base.assign(target=t) for t in targets]
-    return pd.concat(frames).sort_values(["sentence_index"], kind="stable").reset_index(drop=True)
+    return expand_targets(base, targets) if targets else base
 
 
 def score_file(
@@ -200,10 +199,11 @@ def score_file(
             scored = score_frame(
                 clf, frame, text_column=text_column, target_column=target_column, targets=targets, progress=bar
             )
-            bar.update(int(scored["error"].notna().sum()))
+            n_errors = int(scored["error"].notna().sum())
+            bar.update(n_errors)  # error rows skip the model, so the core's bar never counts them
             writer.write(scored)
             rows += len(scored)
-            errors += int(scored["error"].notna().sum())
+            errors += n_errors
             truncated += int(scored["truncated"].sum())
 
         handle(first)

@@ -66,27 +66,15 @@ def test_score_every_format(tmp_path: Path, tiny_stance_dir: Path, fmt_in: str, 
     np.testing.assert_allclose(got, ref, atol=1e-5)
 
 
+def _score_against_csto_and_russia(src: Path, dst: Path, model: Path) -> int:
+    return main(["score", str(src), "-o", str(dst), "--model", str(model), "--target", "CSTO", "--target", "Russia",
+                 "--quiet"])  # fmt: skip
+
+
 def test_score_with_fixed_targets_expands_rows(tmp_path: Path, tiny_stance_dir: Path) -> None:
     src = _write(tmp_path / "in.csv", pd.DataFrame(ROWS).drop(columns="topic"))
     dst = tmp_path / "out.csv"
-    assert (
-        main(
-            [
-                "score",
-                str(src),
-                "-o",
-                str(dst),
-                "--model",
-                str(tiny_stance_dir),
-                "--target",
-                "CSTO",
-                "--target",
-                "Russia",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert _score_against_csto_and_russia(src, dst, tiny_stance_dir) == 0
     out = _read(dst)
     assert out["id"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     assert out["target"].tolist() == ["CSTO", "Russia"] * 5
@@ -96,24 +84,7 @@ def test_score_txt_document(tmp_path: Path, tiny_stance_dir: Path) -> None:
     doc = tmp_path / "doc.txt"
     doc.write_text("Armenia might leave the CSTO. Russia said nothing.\nThe West will support peace.")
     dst = tmp_path / "doc.jsonl"
-    assert (
-        main(
-            [
-                "score",
-                str(doc),
-                "-o",
-                str(dst),
-                "--model",
-                str(tiny_stance_dir),
-                "--target",
-                "CSTO",
-                "--target",
-                "Russia",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert _score_against_csto_and_russia(doc, dst, tiny_stance_dir) == 0
     out = _read(dst)
     assert out["sentence_index"].tolist() == [0, 0, 1, 1, 2, 2]
     assert out["sentence"][2] == "Russia said nothing."
