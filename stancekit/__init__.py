@@ -6,10 +6,20 @@ Example:
     >>> clf.predict("Armenia might leave the CSTO, Pashinyan said.", targets="CSTO")   # doctest: +SKIP
 """
 
-from stancekit.analysis import analyze
-from stancekit.classifier import Classifier, ModelNotFoundError, load
-from stancekit.training import TrainingConfig, train
-
 __version__ = "0.1.0"
 
-__all__ = ["Classifier", "ModelNotFoundError", "TrainingConfig", "__version__", "analyze", "load", "train"]
+from stancekit.analysis import analyze  # after __version__, which submodules read
+from stancekit.classifier import Classifier, ModelLoadError, ModelNotFoundError, UnsafeModelError, load
+from stancekit.training import TrainingConfig, train
+
+__all__ = [
+    "Classifier",
+    "ModelLoadError",
+    "ModelNotFoundError",
+    "TrainingConfig",
+    "UnsafeModelError",
+    "__version__",
+    "analyze",
+    "load",
+    "train",
+]

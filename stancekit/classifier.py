@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -11,6 +12,7 @@ from typing import Any, overload
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
@@ -26,8 +28,75 @@ FULL_WEIGHTS = "model.safetensors"
 MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm"}
 
 
+PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
+
+
 class ModelNotFoundError(LookupError):
     """A model name is unknown, or a folder is not a stancekit model."""
+
+
+class ModelLoadError(ValueError):
+    """A model folder is damaged: truncated or corrupted weights, missing tensors, an unreadable config."""
+
+
+class UnsafeModelError(ModelLoadError):
+    """A model folder would need pickle loading or custom code, which stancekit refuses unless told otherwise."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{path}: unreadable ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return data
+
+
+def _refuse_custom_code(path: Path, config: dict[str, Any], name: str = "config.json") -> None:
+    if "auto_map" in config:
+        raise UnsafeModelError(
+            f"{path}/{name} asks for custom code (auto_map: {config['auto_map']}); stancekit never runs code "
+            "from a model folder (trust_remote_code is never enabled)"
+        )
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_safetensors(path: Path, expected_sha256: str | None = None) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors file; a truncated, corrupted or tampered file is a :class:`ModelLoadError`."""
+    if expected_sha256 is not None and sha256_file(path) != expected_sha256:
+        raise ModelLoadError(
+            f"{path} is corrupted or was changed: its SHA-256 differs from the one recorded when the model was "
+            "saved; restore the file (e.g. git checkout) or retrain the model"
+        )
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"{path}: truncated or corrupted safetensors file ({exc})") from exc
+
+
+def _load_weights(path: Path, spec: ModelSpec, *, allow_pickle: bool) -> dict[str, torch.Tensor]:
+    name = DELTA_WEIGHTS if spec.weights == "delta" else FULL_WEIGHTS
+    if (path / name).is_file():
+        return _read_safetensors(path / name, spec.weights_sha256)
+    pickled = path / "pytorch_model.bin"
+    if allow_pickle and spec.weights == "full" and pickled.is_file():
+        logger.warning("%s: loading pickled weights (allow_pickle=True) with the weights-only unpickler", pickled)
+        try:
+            state = torch.load(pickled, map_location="cpu", weights_only=True)
+        except Exception as exc:  # any unpickling failure: corrupt file or forbidden object
+            raise ModelLoadError(f"{pickled}: cannot load ({exc})") from exc
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise ModelLoadError(f"{pickled}: not a state dict of tensors")
+        return dict(state)
+    raise ModelNotFoundError(f"{path} has no {name} (only safetensors weights are loaded)")
 
 
 def models_dir() -> Path:
@@ -118,44 +187,80 @@ class Classifier:
     # ----------------------------------------------------------------------------------------------- loading/saving
     @classmethod
     def from_pretrained(
-        cls, name_or_path: str | os.PathLike[str], *, device: str | torch.device = "auto", dtype: str = "auto"
+        cls,
+        name_or_path: str | os.PathLike[str],
+        *,
+        device: str | torch.device = "auto",
+        dtype: str = "auto",
+        allow_pickle: bool = False,
     ) -> Classifier:
-        """Load a model folder written by :meth:`save_pretrained` or by training (no network access)."""
+        """Load a model folder written by :meth:`save_pretrained` or by training (no network access).
+
+        Only safetensors weights are read, and never code: a folder carrying pickle files (``pytorch_model.bin``,
+        ``*.pkl``, ...) is refused unless ``allow_pickle=True`` (and even then a pickle is read with torch's
+        weights-only unpickler, and only when no safetensors weights exist); a config asking for custom code
+        (``auto_map``) is refused. Every tensor of the network must come from the folder (or, for a compact
+        folder, its backbone package): a half-loaded model is an error, as is a weights file whose SHA-256
+        differs from the one recorded at save time.
+
+        Raises:
+            ModelNotFoundError: no such model, or the folder is not a stancekit model.
+            UnsafeModelError: pickle files without ``allow_pickle``, or custom code.
+            ModelLoadError: truncated, corrupted or incomplete weights.
+        """
         path = resolve_model_path(name_or_path)
-        raw = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        raw = _read_json(path / "config.json")
         if "stancekit" not in raw:
             raise ModelNotFoundError(f"{path} is not a stancekit model: config.json has no 'stancekit' block")
-        spec = ModelSpec.from_dict(raw["stancekit"])
-        config = AutoConfig.from_pretrained(path, local_files_only=True)
-        tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
-        tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
-        if spec.weights == "delta":
-            weights = path / DELTA_WEIGHTS
-            if not weights.is_file():
-                raise ModelNotFoundError(f"{path} has no {DELTA_WEIGHTS}")
-            # Backbone weights from its package, then the stored delta on top; every tensor must be covered.
-            model = AutoModelForSequenceClassification.from_config(config)
-            state = model.state_dict()
-            prefix = model.base_model_prefix + "."
-            base = load_file(str(backbone_path(str(spec.backbone)) / FULL_WEIGHTS))
-            base = {(k if k in state else prefix + k): v for k, v in base.items()}
-            delta = load_file(str(weights))
-            unknown = sorted(set(delta) - set(state))
-            if unknown:
-                raise ValueError(f"{weights} holds tensors the model does not have: {unknown[:5]}")
-            missing = sorted(k for k in state if k not in delta and k not in base)
-            if missing:
-                raise ValueError(f"{path}: no weights for {missing[:5]} in the delta or the backbone")
-            with torch.no_grad():
-                for key, tensor in state.items():
-                    tensor.copy_(delta.get(key, base.get(key)).to(tensor.dtype))  # type: ignore[union-attr]
-            model.eval()
-        else:
-            if not (path / FULL_WEIGHTS).is_file():
-                raise ModelNotFoundError(f"{path} has no {FULL_WEIGHTS} (only safetensors weights are loaded)")
-            model = AutoModelForSequenceClassification.from_pretrained(
-                path, config=config, local_files_only=True, use_safetensors=True
+        _refuse_custom_code(path, raw)
+        pickles = sorted(p.name for pattern in PICKLE_PATTERNS for p in path.glob(pattern))
+        if pickles and not allow_pickle:
+            raise UnsafeModelError(
+                f"{path} contains pickle file(s) {pickles}. Loading a pickle can run arbitrary code hidden in it, "
+                "so stancekit loads only safetensors weights. Delete the file(s) if the folder also has "
+                ".safetensors weights, convert them (load with torch.load(weights_only=True), save with "
+                "safetensors.torch.save_file), or, only if you trust where the folder came from, pass "
+                "allow_pickle=True (--allow-pickle)."
             )
+        try:
+            spec = ModelSpec.from_dict(raw["stancekit"])
+            config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ModelLoadError(f"{path}/config.json is not a valid stancekit model config: {exc}") from exc
+        tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
+        if tok_dir == path:
+            _refuse_custom_code(path, _read_json(path / "tokenizer_config.json"), "tokenizer_config.json")
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ModelLoadError(f"{tok_dir}: cannot load the tokenizer: {exc}") from exc
+        model = AutoModelForSequenceClassification.from_config(config)
+        state = model.state_dict()
+        weights = _load_weights(path, spec, allow_pickle=allow_pickle)
+        prefix = model.base_model_prefix + "."
+        if spec.weights == "delta":
+            # Backbone weights from its package, then the stored delta on top.
+            base = _read_safetensors(backbone_path(str(spec.backbone)) / FULL_WEIGHTS)
+            base = {(k if k in state else prefix + k): v for k, v in base.items()}
+            unknown = sorted(set(weights) - set(state))
+            weights = {**{k: v for k, v in base.items() if k in state}, **weights}
+        else:
+            weights = {(k if k in state or prefix + k not in state else prefix + k): v for k, v in weights.items()}
+            unknown = sorted(set(weights) - set(state))
+        if unknown:
+            raise ModelLoadError(f"{path}: the weights hold tensors the network does not have: {unknown[:5]}")
+        missing = sorted(k for k in state if k not in weights)
+        if missing:
+            raise ModelLoadError(f"{path}: no weights for {len(missing)} tensor(s), e.g. {missing[:5]}")
+        with torch.no_grad():
+            for key, tensor in state.items():
+                value = weights[key]
+                if tuple(value.shape) != tuple(tensor.shape):
+                    raise ModelLoadError(
+                        f"{path}: tensor {key} has shape {tuple(value.shape)}, the network needs {tuple(tensor.shape)}"
+                    )
+                tensor.copy_(value.to(tensor.dtype))
+        model.eval()
         return cls(model, tokenizer, spec, device=device, dtype=dtype)
 
     def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
@@ -192,6 +297,7 @@ class Classifier:
             (out / DELTA_WEIGHTS).unlink(missing_ok=True)
         self.model = inference.prepare_model(model, self.device, self.dtype)
         self.tokenizer.save_pretrained(out)
+        spec.weights_sha256 = sha256_file(out / (DELTA_WEIGHTS if compact else FULL_WEIGHTS))
         config = json.loads((out / "config.json").read_text(encoding="utf-8"))
         config["stancekit"] = spec.to_dict()
         (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
@@ -222,7 +328,7 @@ class Classifier:
         return [(t, targets[i] if targets is not None else None) for i, t in enumerate(texts)]
 
     def iter_proba(
-        self, items: Iterable[tuple[str, str | None]], *, progress: bool = False, total: int | None = None
+        self, items: Iterable[tuple[str, str | None]], *, progress: Any = False, total: int | None = None
     ) -> Iterator[inference.Chunk]:
         """Stream ``(text, target)`` items through the inference core; yields chunks in input order."""
         return inference.iter_proba(
@@ -310,12 +416,20 @@ class Classifier:
         )
 
 
-def load(name_or_path: str | os.PathLike[str] = "stance", *, device: str = "auto", dtype: str = "auto") -> Classifier:
+def load(
+    name_or_path: str | os.PathLike[str] = "stance",
+    *,
+    device: str = "auto",
+    dtype: str = "auto",
+    allow_pickle: bool = False,
+) -> Classifier:
     """Load a shipped model by name (``"stance"``, ``"sentiment"``) or a model folder by path.
+
+    See :meth:`Classifier.from_pretrained` for what is refused (pickles, custom code, damaged weights).
 
     Example:
         >>> clf = load("stance")                                              # doctest: +SKIP
         >>> clf.predict("Armenia might leave the CSTO.", targets="CSTO")      # doctest: +SKIP
         'against'
     """
-    return Classifier.from_pretrained(name_or_path, device=device, dtype=dtype)
+    return Classifier.from_pretrained(name_or_path, device=device, dtype=dtype, allow_pickle=allow_pickle)

@@ -22,6 +22,7 @@ class ModelSpec:
         max_length: tokens per input (pair included); longer inputs are truncated and flagged.
         uses_holder: whether the model was trained with holders (who holds the stance).
         weights: "delta" (only tensors training changed, over ``backbone``) or "full" (a plain HF folder).
+        weights_sha256: SHA-256 of the weights file, checked on load (a truncated or corrupted file is refused).
     """
 
     task: Task
@@ -31,6 +32,7 @@ class ModelSpec:
     uses_holder: bool = False
     weights: Literal["delta", "full"] = "full"
     version: int = 1
+    weights_sha256: str | None = None
 
     def __post_init__(self) -> None:
         if self.task not in TASK_LABELS:

@@ -31,6 +31,7 @@ _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torc
 DEFAULT_BATCH_SIZE = 64
 DEFAULT_MAX_TOKENS = 8192
 DEFAULT_CHUNK_SIZE = 4096
+MAX_CHARS_PER_TOKEN = 128
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
@@ -99,11 +100,17 @@ def _encode(
     Inputs are tokenized to ``max_length + 1`` so that "exactly max_length" and "longer" can be told apart;
     a longer one keeps its first ``max_length - 1`` tokens and its closing special token.
     """
+    # A 10 MB text would be tokenized whole before truncation: cut it first. No token covers more than
+    # MAX_CHARS_PER_TOKEN characters in practice (WordPiece turns longer words into one [UNK]).
+    cap = max_length * MAX_CHARS_PER_TOKEN
+    cut = np.array([len(t) > cap for t in texts], dtype=bool)
+    if cut.any():
+        texts = [t[:cap] if c else t for t, c in zip(texts, cut)]
     args = (list(targets), list(texts)) if targets is not None else (list(texts),)
     enc = tokenizer(*args, truncation=True, max_length=max_length + 1, padding=False)
     ids: list[list[int]] = enc["input_ids"]
     types: list[list[int]] | None = enc.get("token_type_ids")
-    flags = np.zeros(len(ids), dtype=bool)
+    flags = cut.copy()
     for i, row in enumerate(ids):
         if len(row) > max_length:
             flags[i] = True
@@ -154,7 +161,7 @@ def iter_proba(
     batch_size: int = DEFAULT_BATCH_SIZE,
     max_tokens: int = DEFAULT_MAX_TOKENS,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    progress: bool | tqdm = False,
+    progress: Any = False,
     total: int | None = None,
 ) -> Iterator[Chunk]:
     """Score a stream of ``(text, target)`` items, a chunk at a time, in input order.
@@ -169,7 +176,7 @@ def iter_proba(
         batch_size: most rows per forward pass.
         max_tokens: most padded tokens (rows x longest row) per forward pass.
         chunk_size: rows read, sorted and scored together; bounds memory for any stream length.
-        progress: show a tqdm bar (or update the given one).
+        progress: show a tqdm bar, or update the given bar (anything with ``update(n)``).
         total: number of items, for the progress bar.
 
     Yields:
@@ -177,11 +184,8 @@ def iter_proba(
     """
     if batch_size < 1 or max_tokens < 1 or chunk_size < 1:
         raise ValueError("batch_size, max_tokens and chunk_size must be positive")
-    bar: tqdm | None
-    if isinstance(progress, tqdm):
-        bar = progress
-    else:
-        bar = tqdm(total=total, unit="row", desc="scoring", disable=not progress)
+    own_bar = isinstance(progress, bool)
+    bar: Any = tqdm(total=total, unit="row", desc="scoring", disable=not progress) if own_bar else progress
     pad_id = tokenizer.pad_token_id or 0
     stream = iter(items)
     try:
@@ -214,5 +218,5 @@ def iter_proba(
                     bar.update(len(batch))
             yield Chunk(out, truncated)
     finally:
-        if not isinstance(progress, tqdm):
+        if own_bar:
             bar.close()

@@ -1,27 +1,44 @@
-"""Batch scoring of files: every input row gets exactly one output row, in input order.
+"""Batch scoring of files: every input row gets exactly one output row, in input order, in bounded memory.
 
-A row whose text is missing, empty or not text still gets its row, with the ``error`` column saying why and the
-prediction columns left empty; the run goes on. Structural problems stop the run before any work.
+A row whose text is missing, empty or not text, or that the reader could not parse (a ragged CSV row, a broken
+JSONL line, invalid UTF-8), still gets its row, with the ``error`` column saying why and the prediction columns
+left empty; the run goes on. Structural problems stop the run before any work.
+
+A run is crash-safe and resumable. Each chunk of ``chunk_rows`` input rows is scored, written to its own part
+file (synced, then renamed into place) in a hidden folder next to the output, ``.OUTPUT.partial/``, and only then
+recorded as done in that folder's ``state.json``. The output itself appears, by an atomic rename, only when every
+chunk is done. After a crash (even SIGKILL) or Ctrl-C, ``resume=True`` (``--resume``) re-reads the input past the
+recorded chunks and carries on; the run's fingerprint (input file size and modification time, model weights,
+columns, targets, chunk size) must match, so a resumed output is row for row what an uninterrupted run writes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import math
+import os
+import re
+import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+import pyarrow as pa
+import torch
 
+from stancekit import __version__
 from stancekit.classifier import Classifier
-from stancekit.io import InputError, TableWriter, file_format, iter_table
+from stancekit.io import InputError, TableChunk, TableSource, assemble, file_format, is_missing, write_part
+from stancekit.progress import Progress, make_progress
 from stancekit.text import split_sentences
 
 logger = logging.getLogger(__name__)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+STATE_FILE = "state.json"
 
 
 @dataclass
@@ -33,15 +50,30 @@ class ScoreSummary:
     rows: int
     errors: int
     truncated: int
+    resumed_from: int = 0  # input rows that an earlier, interrupted run had already scored
+
+
+class ScoringInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM through the CLI) stopped a run; the finished chunks are kept for ``resume=True``."""
+
+    def __init__(self, rows_done: int, rows_total: int | None, partial: Path) -> None:
+        self.rows_done, self.rows_total, self.partial = rows_done, rows_total, partial
+        of = f" of {rows_total}" if rows_total is not None else ""
+        super().__init__(
+            f"interrupted: {rows_done}{of} input rows are scored and saved in {partial}; "
+            "run the same command again with --resume (resume=True) to continue"
+        )
 
 
 def _cell_error(value: Any, what: str) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return f"missing {what}"
     if not isinstance(value, str):
         return f"{what} is {type(value).__name__}, not text"
     if not value.strip():
         return f"empty {what}"
+    if _LONE_SURROGATE.search(value):
+        return f"{what} holds invalid Unicode (a lone surrogate)"
     return None
 
 
@@ -58,22 +90,31 @@ def score_frame(
     text_column: str = "text",
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
-    progress: tqdm | bool = False,
+    row_errors: Sequence[str | None] | None = None,
+    progress: Progress | bool = False,
 ) -> pd.DataFrame:
     """Score one chunk: the input columns plus the label, ``p_<label>`` columns, ``truncated`` and ``error``.
 
     With ``targets`` (and no ``target_column``) every row is scored against each target: the output then has
-    one row per input row and target, grouped by input row, with a ``target`` column.
+    one row per input row and target, grouped by input row, with a ``target`` column. ``row_errors`` are
+    problems already known for some input rows (from the reader); those rows are not scored.
     """
     if targets and not target_column:
+        repeated = None if row_errors is None else [e for e in row_errors for _ in targets]
         return score_frame(
-            clf, expand_targets(frame, targets), text_column=text_column, target_column="target", progress=progress
+            clf,
+            expand_targets(frame, targets),
+            text_column=text_column,
+            target_column="target",
+            row_errors=repeated,
+            progress=progress,
         )
     texts = frame[text_column].tolist()
     tgts = frame[target_column].tolist() if target_column else [None] * len(texts)
+    known = list(row_errors) if row_errors is not None else [None] * len(texts)
     errors: list[str | None] = []
-    for text, tgt in zip(texts, tgts):
-        err = _cell_error(text, f"text ({text_column!r})")
+    for text, tgt, known_error in zip(texts, tgts, known):
+        err = known_error or _cell_error(text, f"text ({text_column!r})")
         if err is None and clf.spec.is_pair:
             err = _cell_error(tgt, f"target ({target_column!r})")
         errors.append(err)
@@ -94,16 +135,8 @@ def score_frame(
     for j, col in enumerate(proba_cols):
         out[col] = proba[:, j]
     out["truncated"] = truncated
-    out["error"] = errors
+    out["error"] = pd.Series(errors, index=out.index, dtype=object)
     return out
-
-
-def _check_columns(path: Path, columns: Sequence[str], needed: dict[str, str | None]) -> None:
-    for role, col in needed.items():
-        if col is not None and col not in columns:
-            raise InputError(
-                f"{path}: no {role} column {col!r}; columns are {list(columns)} (choose one with --{role}-column)"
-            )
 
 
 def expand_targets(frame: pd.DataFrame, targets: Sequence[str]) -> pd.DataFrame:
@@ -120,6 +153,62 @@ def document_rows(document: str, targets: Sequence[str] | None) -> pd.DataFrame:
     return expand_targets(base, targets) if targets else base
 
 
+class _DocumentSource:
+    """A .txt document as a table of sentences (x targets), in chunks, with the interface of TableSource."""
+
+    def __init__(self, path: Path, targets: Sequence[str] | None, chunk_rows: int) -> None:
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        try:
+            document = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
+        self.path, self.format, self.chunk_rows = path, "txt", chunk_rows
+        self.frame = document_rows(document, targets)
+        self.rows = len(self.frame)
+        self.columns = list(self.frame.columns)
+        self.schema = pa.schema(
+            [("sentence_index", pa.int64()), ("sentence", pa.string())] + ([("target", pa.string())] if targets else [])
+        )
+
+    def chunks(self, skip_chunks: int = 0) -> Iterator[TableChunk]:
+        starts = range(0, max(self.rows, 1), self.chunk_rows)
+        for index, start in enumerate(starts):
+            if index >= skip_chunks:
+                part = self.frame.iloc[start : start + self.chunk_rows].reset_index(drop=True)
+                yield TableChunk(part, [None] * len(part), start + 1)
+
+
+def partial_dir(output: Path) -> Path:
+    """The hidden folder where a run keeps its finished chunks until the output is complete."""
+    return output.parent / f".{output.name}.partial"
+
+
+def model_fingerprint(clf: Classifier) -> str:
+    """SHA-256 over the labels and every weight (so a resumed run provably uses the same model)."""
+    digest = hashlib.sha256(json.dumps([clf.spec.to_dict(), str(clf.dtype)], sort_keys=True).encode())
+    for name, tensor in clf.model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _read_state(folder: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads((folder / STATE_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_state(folder: Path, state: dict[str, Any]) -> None:
+    tmp = folder / (STATE_FILE + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(state, fh, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / STATE_FILE)
+
+
 def score_file(
     clf: Classifier,
     input_path: str | Path,
@@ -128,11 +217,13 @@ def score_file(
     text_column: str = "text",
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
+    id_column: str | None = None,
     chunk_rows: int = 10_000,
     progress: bool = True,
     force: bool = False,
+    resume: bool = False,
 ) -> ScoreSummary:
-    """Score a CSV / JSONL / Parquet table or a plain-text document, writing ``output_path`` atomically.
+    """Score a CSV / JSONL / Parquet table or a plain-text document into ``output_path``, a chunk at a time.
 
     Args:
         clf: the classifier.
@@ -141,20 +232,28 @@ def score_file(
         text_column: column holding the text (tables).
         target_column: column holding each row's target (stance models; tables).
         targets: targets to score every row/sentence against, when there is no target column.
-        chunk_rows: rows read and written at a time (memory stays bounded).
-        progress: progress bar on a terminal.
-        force: overwrite an existing output.
+        id_column: a column of row identifiers; a repeated or missing identifier is recorded as the row's error
+            (the row is kept, unscored), so that results can be joined back without ambiguity.
+        chunk_rows: input rows read, scored and committed at a time (memory stays bounded; the resume unit).
+        progress: a bar with rows/s and ETA on a terminal, else a log line every 30 s (``stancekit.progress``).
+        force: overwrite an existing output, and discard an interrupted run's saved chunks.
+        resume: continue an interrupted run of the same command from its last committed chunk.
 
     Raises:
-        InputError: unreadable input, unknown format, missing column, or no target for a stance model.
-        FileExistsError: the output exists and ``force`` is False.
+        InputError: unreadable input, unknown format, missing column, no target for a stance model, or a resume
+            whose input, model or settings differ from the interrupted run.
+        FileExistsError: the output exists and ``force`` is False, or an interrupted run's chunks exist and
+            neither ``resume`` nor ``force`` is given.
+        ScoringInterrupted: Ctrl-C; the finished chunks are kept for ``resume=True``.
     """
     src, dst = Path(input_path), Path(output_path)
     fmt = file_format(src)
-    file_format(dst)
+    out_fmt = file_format(dst)
+    if out_fmt == "txt":
+        raise InputError(f"{dst}: cannot write a table as .txt; use .csv, .jsonl or .parquet")
     if dst.exists() and not force:
         raise FileExistsError(f"{dst} exists; pass --force (force=True) to overwrite it")
-    if dst.resolve() == src.resolve():
+    if src.exists() and dst.resolve() == src.resolve():
         raise InputError(f"{dst}: output would overwrite the input")
     if not dst.parent.exists():
         raise InputError(f"{dst}: folder {dst.parent} does not exist")
@@ -164,66 +263,141 @@ def score_file(
         raise InputError("a sentiment model takes no targets; drop --target/--target-column")
     if targets and target_column:
         raise InputError("give either --target or --target-column, not both")
+    if targets and len(set(targets)) != len(targets):
+        raise InputError(f"a target is given twice: {list(targets)}")
 
-    chunks: Iterator[pd.DataFrame]
+    source: TableSource | _DocumentSource
     if fmt == "txt":
-        if not src.is_file():
-            raise InputError(f"{src}: no such file")
-        try:
-            document = src.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{src}: not UTF-8 text ({exc})") from exc
-        frame = document_rows(document, targets if clf.spec.is_pair else None)
-        chunks = iter([frame])
+        source = _DocumentSource(src, targets if clf.spec.is_pair else None, chunk_rows)
         text_column, target_column, targets = "sentence", ("target" if clf.spec.is_pair else None), None
-        total: int | None = len(frame)
+        id_column = None
     else:
-        chunks = iter_table(src, chunk_rows)
-        total = _count_rows(src, fmt)
-
-    first = next(chunks, None)
-    if first is None:
-        first = pd.DataFrame({text_column: pd.Series([], dtype=object)})
-        if target_column:
-            first[target_column] = pd.Series([], dtype=object)
-    _check_columns(src, list(first.columns), {"text": text_column, "target": target_column})
-    if targets and "target" in first.columns:
-        raise InputError(f"{src}: already has a 'target' column; use --target-column target instead of --target")
-
-    rows = errors = truncated = 0
-    bar = tqdm(total=total * max(1, len(targets or [])) if total else None, unit="row", disable=not progress)
-    with TableWriter(dst) as writer, bar:
-
-        def handle(frame: pd.DataFrame) -> None:
-            nonlocal rows, errors, truncated
+        source = TableSource(src, chunk_rows).scan()
+        source.check_text_columns({"text": text_column, "target": target_column, "id": id_column})
+        if targets and "target" in source.columns:
+            raise InputError(f"{src}: already has a 'target' column; use --target-column target instead of --target")
+    label_col, proba_cols = prediction_columns(clf, source.columns)
+    clash = [c for c in [label_col, *proba_cols, "truncated", "error"] if c in source.columns]
+    if clash:
+        raise InputError(f"{src}: input columns {clash} would be overwritten by the scores; rename them first")
+    schema = pa.schema(
+        [source.schema.field(c) for c in source.columns]
+        + ([pa.field("target", pa.string())] if targets else [])
+        + [pa.field(label_col, pa.string())]
+        + [pa.field(c, pa.float32()) for c in proba_cols]
+        + [pa.field("truncated", pa.bool_()), pa.field("error", pa.string())]
+    )
+    stat = src.stat()
+    fingerprint = {
+        "stancekit": __version__,
+        "input": str(src.resolve()),
+        "input_size": stat.st_size,
+        "input_mtime_ns": stat.st_mtime_ns,
+        "model": model_fingerprint(clf),
+        "text_column": text_column,
+        "target_column": target_column,
+        "targets": list(targets or []),
+        "id_column": id_column,
+        "chunk_rows": chunk_rows,
+        "output_format": out_fmt,
+    }
+    parts_dir = partial_dir(dst)
+    state = _prepare_partial(parts_dir, fingerprint, resume=resume, force=force, total=source.rows)
+    per_row = max(1, len(targets or []))
+    done_chunks = int(state["chunks_done"])
+    if done_chunks:
+        logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], parts_dir)
+    bar = make_progress(progress, source.rows * per_row, initial=int(state["rows_out"]))
+    seen_ids: dict[Any, int] = {}
+    try:
+        if id_column is not None and done_chunks:
+            for chunk in TableSource(src, chunk_rows).scan().chunks():
+                if chunk.first_row > int(state["rows_in"]):
+                    break
+                _id_errors(chunk, id_column, seen_ids)
+        for chunk in source.chunks(skip_chunks=done_chunks):
+            errors = chunk.errors
+            if id_column is not None:
+                errors = [a or b for a, b in zip(errors, _id_errors(chunk, id_column, seen_ids))]
             scored = score_frame(
-                clf, frame, text_column=text_column, target_column=target_column, targets=targets, progress=bar
+                clf,
+                chunk.frame,
+                text_column=text_column,
+                target_column=target_column,
+                targets=targets,
+                row_errors=errors,
+                progress=bar,
             )
             n_errors = int(scored["error"].notna().sum())
-            bar.update(n_errors)  # error rows skip the model, so the core's bar never counts them
-            writer.write(scored)
-            rows += len(scored)
-            errors += n_errors
-            truncated += int(scored["truncated"].sum())
+            bar.update(n_errors)  # error rows skip the model, so the core never counts them
+            index = int(state["chunks_done"])
+            write_part(scored, parts_dir / f"part-{index:06d}", out_fmt, schema)
+            state.update(
+                chunks_done=index + 1,
+                rows_in=int(state["rows_in"]) + len(chunk.frame),
+                rows_out=int(state["rows_out"]) + len(scored),
+                errors=int(state["errors"]) + n_errors,
+                truncated=int(state["truncated"]) + int(scored["truncated"].sum()),
+            )
+            _write_state(parts_dir, state)
+    except KeyboardInterrupt:
+        bar.close()
+        raise ScoringInterrupted(int(state["rows_in"]), source.rows, parts_dir) from None
+    except BaseException:
+        bar.close()
+        if state["chunks_done"]:
+            logger.error("stopped; %d input rows are saved in %s for --resume", state["rows_in"], parts_dir)
+        raise
+    bar.close()
+    parts = [parts_dir / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
+    assemble(parts, dst, out_fmt, schema)
+    shutil.rmtree(parts_dir, ignore_errors=True)
+    summary = ScoreSummary(
+        src, dst, int(state["rows_out"]), int(state["errors"]), int(state["truncated"]), int(state["resumed_from"])
+    )
+    logger.info("scored %s", asdict(summary))
+    return summary
 
-        handle(first)
-        for frame in chunks:
-            # A later JSONL chunk may lack a key altogether: its rows get "missing text" errors, not a crash.
-            for col in (text_column, target_column):
-                if col is not None and col not in frame.columns:
-                    frame[col] = None
-            handle(frame)
-    logger.info("scored %d rows of %s into %s (%d errors, %d truncated)", rows, src, dst, errors, truncated)
-    return ScoreSummary(src, dst, rows, errors, truncated)
+
+def _prepare_partial(
+    folder: Path, fingerprint: dict[str, Any], *, resume: bool, force: bool, total: int
+) -> dict[str, Any]:
+    """The state to start from: a matching interrupted run's (``resume``), else a fresh one."""
+    fresh = {"fingerprint": fingerprint, "chunks_done": 0, "rows_in": 0, "rows_out": 0, "errors": 0, "truncated": 0}
+    if folder.exists():
+        state = _read_state(folder)
+        if resume and state is not None:
+            old = state.get("fingerprint", {})
+            changed = sorted(k for k in set(old) | set(fingerprint) if old.get(k) != fingerprint.get(k))
+            if changed:
+                raise InputError(
+                    f"cannot resume from {folder}: the interrupted run differs in {', '.join(changed)}; "
+                    "run the same command as before, or pass --force (without --resume) to start over"
+                )
+            state["resumed_from"] = state["rows_in"]
+            return state
+        if not resume and not force and state is not None and state.get("chunks_done"):
+            raise FileExistsError(
+                f"{folder} holds an interrupted run ({state.get('rows_in')} of {total} input rows scored); "
+                "pass --resume to continue it or --force to start over"
+            )
+        shutil.rmtree(folder)
+    elif resume:
+        logger.warning("nothing to resume at %s; starting from the first row", folder)
+    folder.mkdir(parents=True)
+    fresh["resumed_from"] = 0
+    _write_state(folder, fresh)
+    return fresh
 
 
-def _count_rows(path: Path, fmt: str) -> int | None:
-    """Row count for the progress bar, when it is cheap to know."""
-    if fmt == "parquet":
-        try:
-            import pyarrow.parquet as pq
-
-            return int(pq.ParquetFile(path).metadata.num_rows)
-        except Exception:  # the reader reports the real problem
-            return None
-    return None
+def _id_errors(chunk: TableChunk, id_column: str, seen: dict[Any, int]) -> list[str | None]:
+    out: list[str | None] = []
+    for offset, value in enumerate(chunk.frame[id_column].tolist()):
+        row = chunk.first_row + offset
+        if is_missing(value) or (isinstance(value, str) and not value.strip()):
+            out.append(f"missing id ({id_column!r})")
+            continue
+        key = value if isinstance(value, (str, int, float, bool)) else json.dumps(value, sort_keys=True, default=str)
+        first = seen.setdefault(key, row)
+        out.append(None if first == row else f"duplicate id {value!r} in {id_column!r} (first at row {first})")
+    return out

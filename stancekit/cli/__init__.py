@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,8 @@ EXAMPLES = """examples:
   stancekit score seeds/armenia-csto-news.txt --target CSTO --target Russia -o out.csv
   stancekit score tweets.csv --model sentiment --text-column tweet -o scored.parquet
   stancekit score pairs.jsonl --target-column topic -o scored.jsonl
+  stancekit score big.jsonl --model sentiment -o big.scored.parquet --resume   # after a crash or Ctrl-C
+  stancekit score lake/ --model sentiment --engine ray --num-workers 2 -o lake.scored
   stancekit analyze seeds/armenia-csto-news.txt --target CSTO --target Russia
   stancekit evaluate --model stance --dataset semeval2016 --split test --json result.json
   stancekit train models/stance-minilm/train.yaml
@@ -30,6 +34,11 @@ def _device_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     p.add_argument("--dtype", default="auto", help="auto (default), float32, bfloat16 or float16")
     p.add_argument("--batch-size", type=int, default=None, help="most rows per forward pass (default 64)")
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="load a model folder that carries pickle files (they can run code: only for folders you trust)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--holder", help="who holds the stance (needs a holder-aware model)")
     p.add_argument("--text-column", default="text", help="column with the text (default: text)")
     p.add_argument("--target-column", help="column with each row's target")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--id-column", help="column of row ids: a repeated or missing id is recorded as an error")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output (or an interrupted run)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last saved chunk")
+    p.add_argument("--chunk-rows", type=int, default=10_000, help="rows scored and saved at a time (default 10000)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
+    p.add_argument("--engine", choices=["local", "ray"], default="local", help="local (default) or ray")
+    p.add_argument("--address", help="Ray cluster address (--engine ray; default: start a local Ray)")
+    p.add_argument("--num-workers", type=int, default=1, help="Ray actors, one model each (--engine ray)")
     _device_args(p)
 
     p = sub.add_parser("analyze", help="print a document's sentences with stance toward targets and sentiment")
@@ -87,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace, name: str):
     from stancekit.classifier import load
 
-    clf = load(name, device=args.device, dtype=args.dtype)
+    clf = load(name, device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle)
     if args.batch_size:
         if args.batch_size < 1:
             raise ValueError("--batch-size must be positive")
@@ -96,6 +111,10 @@ def _load(args: argparse.Namespace, name: str):
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        return _score_ray(args)
+    if args.address or args.num_workers != 1:
+        raise ValueError("--address and --num-workers need --engine ray")
     from stancekit.scoring import score_file
 
     output = args.output or args.input.with_name(args.input.stem + ".scored.csv")
@@ -109,14 +128,59 @@ def _cmd_score(args: argparse.Namespace) -> int:
         text_column=args.text_column,
         target_column=args.target_column,
         targets=args.targets,
-        progress=not args.quiet and sys.stderr.isatty(),
+        id_column=args.id_column,
+        chunk_rows=args.chunk_rows,
+        progress=not args.quiet,
         force=args.force,
+        resume=args.resume,
     )
     print(
         f"wrote {summary.rows} rows to {summary.output}"
+        + (f" (resumed after {summary.resumed_from} input rows)" if summary.resumed_from else "")
         + (f" ({summary.errors} with an error, see the 'error' column)" if summary.errors else "")
         + (f" ({summary.truncated} truncated)" if summary.truncated else "")
     )
+    return 0
+
+
+def _score_ray(args: argparse.Namespace) -> int:
+    import shutil
+
+    from stancekit.distributed import _ray, read_dataset, score_dataset
+
+    if args.resume or args.id_column:
+        raise ValueError("--resume and --id-column are local-engine options (Ray retries failed tasks itself)")
+    if args.num_workers < 1:
+        raise ValueError("--num-workers must be positive")
+    output = args.output or args.input.with_name(args.input.stem + ".scored")
+    if output.suffix:
+        raise ValueError(f"{output}: the Ray engine writes a folder of Parquet shards; give a folder name")
+    if output.exists():
+        if not args.force:
+            raise FileExistsError(f"{output} exists; pass --force to overwrite it")
+        shutil.rmtree(output)
+    ray = _ray()
+    ray.init(address=args.address, include_dashboard=False, log_to_driver=args.verbose)
+    try:
+        ray.data.DataContext.get_current().execution_options.preserve_order = True
+        ray.data.DataContext.get_current().enable_progress_bars = not args.quiet
+        ds = read_dataset(args.input)
+        scored = score_dataset(
+            ds,
+            args.model,
+            text_column=args.text_column,
+            target_column=args.target_column,
+            targets=args.targets,
+            num_workers=args.num_workers,
+            device="cpu" if args.device == "auto" else args.device,
+            dtype=args.dtype,
+            allow_pickle=args.allow_pickle,
+            batch_rows=args.chunk_rows if args.chunk_rows != 10_000 else 4096,
+        )
+        scored.write_parquet(str(output))
+    finally:
+        ray.shutdown()
+    print(f"wrote Parquet shards to {output}/ (read them in file-name order to keep the input order)")
     return 0
 
 
@@ -183,10 +247,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    if not getattr(args, "quiet", False):
+        logging.getLogger("stancekit.progress").setLevel(logging.INFO)  # progress lines where there is no bar
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _sigterm)  # a scheduler's kill: stop like Ctrl-C, keeping finished chunks
     from stancekit.backbones import BackboneNotFoundError
     from stancekit.classifier import ModelNotFoundError
     from stancekit.data import DataNotFoundError
     from stancekit.io import InputError
+    from stancekit.scoring import ScoringInterrupted
 
     commands = {
         "score": _cmd_score,
@@ -203,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         BackboneNotFoundError,
         DataNotFoundError,
         FileExistsError,
+        FileNotFoundError,
+        ImportError,
         KeyError,
         ValueError,
         TypeError,
@@ -210,6 +282,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"stancekit {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except ScoringInterrupted as exc:
+        print(f"stancekit {args.command}: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"stancekit {args.command}: interrupted; no output was written", file=sys.stderr)
         return 130
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

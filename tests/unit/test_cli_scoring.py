@@ -125,9 +125,9 @@ def test_structural_errors_stop_before_work(
     assert main(["score", str(src), "-o", str(dst), "--model", m, "--quiet"]) == 2
     assert "needs a target" in capsys.readouterr().err
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"text,topic\n\xff\xfe broken,x\n")
+    bad.write_bytes(b'text,topic\n"unclosed,x\n')
     assert main(["score", str(bad), "-o", str(dst), "--model", m, "--target-column", "topic", "--quiet"]) == 2
-    assert "cannot read as csv" in capsys.readouterr().err and not dst.exists()
+    assert "malformed CSV" in capsys.readouterr().err and not dst.exists()
     assert main(["score", str(src), "-o", str(dst), "--model", "no-such-model", "--target", "x"]) == 2
     assert "unknown model 'no-such-model'" in capsys.readouterr().err
 

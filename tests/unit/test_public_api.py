@@ -25,6 +25,8 @@ def test_all_matches_exports() -> None:
         "text",
         "training",
         "cli",
+        "progress",
+        "distributed",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
