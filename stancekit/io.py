@@ -35,6 +35,7 @@ TABLE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet
 FORMATS = {**TABLE_FORMATS, ".txt": "txt"}
 _BAD_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by errors="surrogateescape"
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would reject a long text as malformed
+_LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 _TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_null)
 
 
@@ -180,8 +181,15 @@ class TableSource:
         Raises:
             InputError: naming the file, the column and the CLI option that chooses another one.
         """
+        # No keys at all (an empty file, or a JSONL file whose every line is broken or {}): nothing names a
+        # column, so there is none to miss; each row gets its own error, and the output gets the column.
+        empty = not self.columns and (self.rows == 0 and self.format == "csv" or self.format == "jsonl")
         for role, col in roles.items():
             if col is None:
+                continue
+            if empty and col not in self.columns:
+                self.columns.append(col)
+                self.schema = self.schema.append(pa.field(col, pa.string()))
                 continue
             if col not in self.columns:
                 raise InputError(
@@ -382,6 +390,8 @@ def write_part(frame: pd.DataFrame, path: Path, fmt: str, schema: pa.Schema) -> 
         _text_cells(frame, schema).to_csv(tmp, header=False, index=False)
     elif fmt == "jsonl":
         body = frame.to_json(orient="records", lines=True, force_ascii=False, default_handler=str) if len(frame) else ""
+        # Characters that some line splitters (str.splitlines, JavaScript) treat as line ends, escaped.
+        body = body.translate(_LINE_SEPARATORS)
         tmp.write_text(body if not body or body.endswith("\n") else body + "\n", encoding="utf-8")
     else:
         table = pa.Table.from_pandas(_text_cells(frame, schema), schema=schema, preserve_index=False)
