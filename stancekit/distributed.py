@@ -104,8 +104,8 @@ def score_dataset(
         model: model name or folder; the folder must be readable at the same path on every node.
         text_column, target_column, targets: as in :func:`stancekit.scoring.score_file`.
         num_workers: actors, each holding one copy of the model.
-        cpus_per_worker: CPUs reserved per actor (and its torch threads); default: the cluster's CPUs divided
-            by ``num_workers``.
+        cpus_per_worker: CPUs reserved per actor (and its torch threads); default: torch threads = the
+            cluster's CPUs divided by ``num_workers``, with slightly less reserved so reads can still be scheduled.
         batch_rows: rows per Ray batch; each is sorted by length and cut into token-budget batches inside.
         device, dtype: per actor; ``device="cuda"`` also reserves one GPU per actor.
 
@@ -119,14 +119,19 @@ def score_dataset(
         raise ValueError("give either targets or target_column, not both")
     path = str(resolve_model_path(model).resolve())
     if cpus_per_worker is None:
-        total = ray.cluster_resources().get("CPU", os.cpu_count() or 1) if ray.is_initialized() else 1
-        cpus_per_worker = max(1.0, float(total) // num_workers)
+        total = float(ray.cluster_resources().get("CPU", os.cpu_count() or 1)) if ray.is_initialized() else 1.0
+        threads = max(1, int(total // num_workers))
+        # Reserve less than the actors' share so that the read and write tasks always find a CPU: with every
+        # CPU held by an actor, Ray Data could not schedule the reads feeding them (a deadlock).
+        cpus_per_worker = min(float(threads), max(0.25, (total - 1) / num_workers))
+    else:
+        threads = max(1, round(cpus_per_worker))
     kwargs = {
         "model_path": path,
         "device": device,
         "dtype": dtype,
         "allow_pickle": allow_pickle,
-        "threads": int(cpus_per_worker),
+        "threads": threads,
         "text_column": text_column,
         "target_column": target_column,
         "targets": list(targets) if targets else None,

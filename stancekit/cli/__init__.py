@@ -160,7 +160,9 @@ def _score_ray(args: argparse.Namespace) -> int:
             raise FileExistsError(f"{output} exists; pass --force to overwrite it")
         shutil.rmtree(output)
     ray = _ray()
-    ray.init(address=args.address, include_dashboard=False, log_to_driver=args.verbose)
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=args.address, include_dashboard=False, log_to_driver=args.verbose)
     try:
         ray.data.DataContext.get_current().execution_options.preserve_order = True
         ray.data.DataContext.get_current().enable_progress_bars = not args.quiet
@@ -179,7 +181,8 @@ def _score_ray(args: argparse.Namespace) -> int:
         )
         scored.write_parquet(str(output))
     finally:
-        ray.shutdown()
+        if started:
+            ray.shutdown()
     print(f"wrote Parquet shards to {output}/ (read them in file-name order to keep the input order)")
     return 0
 
