@@ -40,7 +40,24 @@ def _texts() -> list[str]:
             lines += [t.strip() for t in (base / name).read_text(encoding="utf-8").splitlines() if t.strip()]
         return lines
     rng = random.Random(0)
-    words = "the a people government vote war peace love hate great terrible new old today tomorrow city".split()
+    words = [
+        "the",
+        "a",
+        "people",
+        "government",
+        "vote",
+        "war",
+        "peace",
+        "love",
+        "hate",
+        "great",
+        "terrible",
+        "new",
+        "old",
+        "today",
+        "tomorrow",
+        "city",
+    ]
     return [" ".join(rng.choice(words) for _ in range(rng.randint(5, 30))) for _ in range(5000)]
 
 

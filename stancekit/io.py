@@ -183,7 +183,7 @@ class TableSource:
         """
         # No keys at all (an empty file, or a JSONL file whose every line is broken or {}): nothing names a
         # column, so there is none to miss; each row gets its own error, and the output gets the column.
-        empty = not self.columns and (self.rows == 0 and self.format == "csv" or self.format == "jsonl")
+        empty = not self.columns and ((self.rows == 0 and self.format == "csv") or self.format == "jsonl")
         for role, col in roles.items():
             if col is None:
                 continue

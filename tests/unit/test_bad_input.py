@@ -63,7 +63,8 @@ def _check_rows(out: pd.DataFrame, n: int) -> None:
 def test_empty_whitespace_none_nan_numbers(tmp_path: Path, senti: Classifier) -> None:
     src = tmp_path / "in.jsonl"
     lines = ['{"text": "good"}', '{"text": ""}', '{"text": " \\t\\n"}', '{"text": null}', '{"text": NaN}',
-             '{"text": 42}', '{"text": 1.5}', '{"text": true}', '{"text": ["a"]}', '{"other": "x"}', '{"text": "bad"}']  # fmt: skip
+             '{"text": 42}', '{"text": 1.5}', '{"text": true}', '{"text": ["a"]}', '{"other": "x"}',
+             '{"text": "bad"}']  # fmt: skip
     src.write_text("\n".join(lines) + "\n")
     summary = score_file(senti, src, tmp_path / "out.jsonl", progress=False)
     out = _read(tmp_path / "out.jsonl")

@@ -31,7 +31,9 @@ def _input(path: Path, rows: int = 500) -> Path:
     texts = [" ".join(WORDS[(i * 5 + j) % len(WORDS)] for j in range(2 + i % 17)) for i in range(rows)]
     texts[7] = ""  # a row-level error travels through Ray too
     topics = ["csto", "russia", "the west"]
-    frame = pd.DataFrame({"id": [str(i) for i in range(rows)], "text": texts, "topic": [topics[i % 3] for i in range(rows)]})
+    frame = pd.DataFrame(
+        {"id": [str(i) for i in range(rows)], "text": texts, "topic": [topics[i % 3] for i in range(rows)]}
+    )
     frame.to_csv(path, index=False)
     return path
 

@@ -89,7 +89,8 @@ def test_interrupt_then_resume_equals_uninterrupted(
         again = subprocess.run(_command(src, dst, model, "--quiet"), env=_env(), capture_output=True, text=True)
         assert again.returncode == 2 and "--resume" in again.stderr and _chunks_done(dst) == saved
 
-    resumed = subprocess.run(_command(src, dst, model, "--quiet", "--resume"), env=_env(), capture_output=True, text=True)  # fmt: skip
+    cmd = _command(src, dst, model, "--quiet", "--resume")
+    resumed = subprocess.run(cmd, env=_env(), capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resumed after {saved * CHUNK} input rows" in resumed.stdout
     assert dst.read_bytes() == reference  # no row lost, none repeated, same order, same numbers

@@ -143,5 +143,5 @@ def test_missing_or_misshapen_tensors_are_not_half_loaded(tmp_path: Path, tiny_s
 def test_unreadable_config(tmp_path: Path, tiny_sentiment_dir: Path) -> None:
     folder = _copy(tiny_sentiment_dir, tmp_path / "m")
     (folder / "config.json").write_text("{not json")
-    with pytest.raises(ModelLoadError, match="config.json: unreadable"):
+    with pytest.raises(ModelLoadError, match=r"config\.json: unreadable"):
         load(folder)
