@@ -103,10 +103,20 @@ def score_cmd(src: Path, dst: Path, *extra: str) -> list[str]:
             "--quiet", "--force", *extra]  # fmt: skip
 
 
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def save(key: str, value: Any) -> None:
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data[key] = value
-    data["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+    data["machine"] = {"cpu": _cpu_name(), "cores": os.cpu_count(),
                        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)}  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     data["commit"] = commit.stdout.strip()

@@ -402,9 +402,8 @@ def write_part(frame: pd.DataFrame, path: Path, fmt: str, schema: pa.Schema) -> 
 
 def assemble(parts: Sequence[Path], dst: Path, fmt: str, schema: pa.Schema) -> None:
     """Concatenate parts (in order) into ``dst`` through a temporary file renamed into place at the end."""
-    fd, name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
-    tmp = Path(name)
+    # Not mkstemp: its 0600 mode would stick to the output; open() honours the user's umask.
+    tmp = dst.parent / f".{dst.name}.{os.getpid()}.tmp"
     try:
         if fmt == "parquet":
             with pq.ParquetWriter(tmp, schema) as writer:

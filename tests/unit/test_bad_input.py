@@ -282,3 +282,18 @@ def test_fuzz_parquet_to_any(senti: Classifier, texts: list[str | None], out_fmt
         out = _read(dst)
         _check_rows(out, len(texts))
         assert [int(x) for x in out["i"]] == list(range(len(texts)))
+
+
+@pytest.mark.parametrize("out_fmt", [".csv", ".parquet"])
+def test_output_file_mode_follows_umask(tmp_path: Path, senti: Classifier, out_fmt: str) -> None:
+    import os
+
+    src = tmp_path / "in.csv"
+    src.write_text("text\nhello\n")
+    dst = tmp_path / f"out{out_fmt}"
+    old = os.umask(0o022)
+    try:
+        score_file(senti, src, dst, progress=False)
+    finally:
+        os.umask(old)
+    assert dst.stat().st_mode & 0o777 == 0o644
