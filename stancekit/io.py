@@ -33,6 +33,9 @@ import pyarrow.parquet as pq
 
 TABLE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 FORMATS = {**TABLE_FORMATS, ".txt": "txt"}
+# RFC 4180 line ends: Python's csv quotes a field holding any character of the line terminator, so with "\r\n" a
+# lone "\r" inside a text is quoted too (with "\n" alone it would be written bare and split the row for readers).
+CSV_LINE_END = "\r\n"
 _BAD_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by errors="surrogateescape"
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would reject a long text as malformed
 _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -387,7 +390,7 @@ def write_part(frame: pd.DataFrame, path: Path, fmt: str, schema: pa.Schema) -> 
     """Write one chunk (CSV without header) to ``path`` durably: temporary name, fsync, rename."""
     tmp = path.with_name(path.name + ".tmp")
     if fmt == "csv":
-        _text_cells(frame, schema).to_csv(tmp, header=False, index=False)
+        _text_cells(frame, schema).to_csv(tmp, header=False, index=False, lineterminator=CSV_LINE_END)
     elif fmt == "jsonl":
         body = frame.to_json(orient="records", lines=True, force_ascii=False, default_handler=str) if len(frame) else ""
         # Characters that some line splitters (str.splitlines, JavaScript) treat as line ends, escaped.
@@ -412,7 +415,8 @@ def assemble(parts: Sequence[Path], dst: Path, fmt: str, schema: pa.Schema) -> N
         else:
             with tmp.open("wb") as out:
                 if fmt == "csv":
-                    out.write(pd.DataFrame(columns=schema.names).to_csv(index=False).encode("utf-8"))
+                    header = pd.DataFrame(columns=schema.names).to_csv(index=False, lineterminator=CSV_LINE_END)
+                    out.write(header.encode("utf-8"))
                 for part in parts:
                     with part.open("rb") as fh:
                         shutil.copyfileobj(fh, out, 1 << 20)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,12 @@ from stancekit.io import InputError, TableSource
 from stancekit.scoring import score_file, score_frame
 from tests.conftest import make_tiny
 
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The default run is derandomized (CI stays reproducible); `STANCEKIT_FUZZ=500 pytest tests/unit/test_bad_input.py`
+# searches afresh with 500 random examples per test.
+_DEEP = int(os.environ.get("STANCEKIT_FUZZ", "0"))
+FUZZ = settings(
+    max_examples=_DEEP or 40, derandomize=not _DEEP, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @pytest.fixture(scope="module")
@@ -286,8 +292,6 @@ def test_fuzz_parquet_to_any(senti: Classifier, texts: list[str | None], out_fmt
 
 @pytest.mark.parametrize("out_fmt", [".csv", ".parquet"])
 def test_output_file_mode_follows_umask(tmp_path: Path, senti: Classifier, out_fmt: str) -> None:
-    import os
-
     src = tmp_path / "in.csv"
     src.write_text("text\nhello\n")
     dst = tmp_path / f"out{out_fmt}"
@@ -297,3 +301,14 @@ def test_output_file_mode_follows_umask(tmp_path: Path, senti: Classifier, out_f
     finally:
         os.umask(old)
     assert dst.stat().st_mode & 0o777 == 0o644
+
+
+def test_carriage_returns_in_text_survive_csv_output(tmp_path: Path, senti: Classifier) -> None:
+    """Found by the fuzzer: a lone \\r in a text must be quoted in the CSV output, or readers split the row."""
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "\\r"}\n{"text": "one\\rtwo"}\n{"text": "a\\r\\nb"}\n')
+    score_file(senti, src, tmp_path / "out.csv", progress=False)
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["text"] for r in rows] == ["\r", "one\rtwo", "a\r\nb"]
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 3
