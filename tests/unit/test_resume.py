@@ -45,7 +45,16 @@ def _chunks_done(dst: Path) -> int:
 
 
 def _interrupt(cmd: list[str], dst: Path, sig: int, after_chunks: int) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an ignored SIGINT: reset it in the
+    # child so that the test means the same under `make test &` or a CI runner as in a terminal.
+    proc = subprocess.Popen(
+        cmd,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while _chunks_done(dst) < after_chunks and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
