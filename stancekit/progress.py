@@ -6,6 +6,7 @@ Both have tqdm's ``update(n)`` / ``close()`` interface, so the inference core up
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import Any, Protocol
@@ -61,13 +62,21 @@ class ProgressLog:
         self._log(time.monotonic())
 
 
+def _terminal_width() -> int:
+    """Columns of the terminal on stderr; 0 when stderr is not one (or a pseudo-terminal with no size)."""
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns if sys.stderr.isatty() else 0
+    except (OSError, ValueError, AttributeError):
+        return 0
+
+
 def make_progress(
     enabled: bool, total: int | None, *, initial: int = 0, desc: str = "scoring", every: float = 30.0
 ) -> Progress:
-    """A tqdm bar when stderr is a terminal (or in a notebook), else a :class:`ProgressLog`; a silent bar when
-    ``enabled`` is False."""
+    """A tqdm bar when stderr is a terminal with a width (or in a notebook), else a :class:`ProgressLog`; a silent
+    bar when ``enabled`` is False."""
     if not enabled:
         return tqdm(total=total, disable=True)
-    if sys.stderr.isatty() or "ipykernel" in sys.modules:
+    if _terminal_width() > 0 or "ipykernel" in sys.modules:
         return tqdm(total=total, initial=initial, unit="row", desc=desc, dynamic_ncols=True, smoothing=0.05)
     return ProgressLog(total, initial=initial, every=every)
