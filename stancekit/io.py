@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -225,71 +225,58 @@ class TableSource:
             frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in self.columns})
         return frame.astype(object)
 
+    def _batches(
+        self, items: Iterator[Any], skip_chunks: int, parse: Callable[[int, Any], tuple[dict[str, Any], str | None]]
+    ) -> Iterator[TableChunk]:
+        """Number the raw rows from 1, pass the first ``skip_chunks`` chunks unparsed, parse and group the rest."""
+        skip = skip_chunks * self.chunk_rows
+        records: list[dict[str, Any]] = []
+        errors: list[str | None] = []
+        first = skip + 1
+        for row, item in enumerate(items, 1):
+            if row <= skip:
+                continue
+            record, problem = parse(row, item)
+            records.append(record)
+            errors.append(problem)
+            if len(records) == self.chunk_rows:
+                yield TableChunk(self._frame(records), errors, first)
+                records, errors, first = [], [], row + 1
+        if records or first == 1:  # a file with no rows still gives one (empty) chunk, for its columns
+            yield TableChunk(self._frame(records), errors, first)
+
     def _chunks_csv(self, skip_chunks: int) -> Iterator[TableChunk]:
         header = self.columns
         width = len(header)
-        records: list[dict[str, Any]] = []
-        errors: list[str | None] = []
-        row = chunk_index = 0
-        first = 1
         with _open_csv(self.path) as fh:
             reader = csv.reader(fh, strict=True)
-            seen_header = False
-            for record in reader:
-                if not record:
-                    continue
-                if not seen_header:
-                    seen_header = True
-                    continue
-                row += 1
-                if chunk_index < skip_chunks:
-                    if row % self.chunk_rows == 0:
-                        chunk_index += 1
-                        first = row + 1
-                    continue
+            records = (record for record in reader if record)
+            next(records, None)  # the header
+
+            def parse(row: int, record: list[str]) -> tuple[dict[str, Any], str | None]:
                 problem = None
                 if len(record) != width:
                     problem = f"row {row} (line {reader.line_num}): {len(record)} fields where the header has {width}"
-                    record = (record + [""] * width)[:width] if len(record) < width else record[:width]
+                    record = (record + [""] * width)[:width]
                 values: dict[str, Any] = {}
                 for name, cell in zip(header, record):
                     if _BAD_UTF8.search(cell):
                         problem = problem or f"row {row}, column {name!r}: invalid UTF-8 (bytes shown as U+FFFD)"
                         cell = repair_utf8(cell)
                     values[name] = cell
-                records.append(values)
-                errors.append(problem)
-                if len(records) == self.chunk_rows:
-                    yield TableChunk(self._frame(records), errors, first)
-                    records, errors, first = [], [], row + 1
-        if records or (first == 1 and skip_chunks == 0):
-            yield TableChunk(self._frame(records), errors, first)
+                return values, problem
+
+            yield from self._batches(records, skip_chunks, parse)
 
     def _chunks_jsonl(self, skip_chunks: int) -> Iterator[TableChunk]:
-        records: list[dict[str, Any]] = []
-        errors: list[str | None] = []
-        row = line_no = 0
-        first = 1
-        skip_rows = skip_chunks * self.chunk_rows
+        def parse(row: int, numbered: tuple[int, bytes]) -> tuple[dict[str, Any], str | None]:
+            line_no, line = numbered
+            record, problem = _parse_json_line(line)
+            return record or {}, None if problem is None else f"row {row} (line {line_no}): {problem}"
+
         with self.path.open("rb") as fh:
-            for line in fh:
-                line_no += 1
-                if not line.strip():
-                    continue
-                row += 1
-                if row <= skip_rows:
-                    first = row + 1
-                    continue
-                record, problem = _parse_json_line(line)
-                if problem is not None:
-                    problem = f"row {row} (line {line_no}): {problem}"
-                records.append(record or {})
-                errors.append(problem)
-                if len(records) == self.chunk_rows:
-                    yield TableChunk(self._frame(records), errors, first)
-                    records, errors, first = [], [], row + 1
-        if records or (first == 1 and skip_chunks == 0):
-            yield TableChunk(self._frame(records), errors, first)
+            lines = ((n, line) for n, line in enumerate(fh, 1) if line.strip())
+            yield from self._batches(lines, skip_chunks, parse)
 
     def _chunks_parquet(self, skip_chunks: int) -> Iterator[TableChunk]:
         pf = pq.ParquetFile(self.path)
