@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from stancekit.classifier import load
 from stancekit.io import InputError
@@ -141,7 +142,7 @@ def test_resume_refuses_a_different_input_or_model(
     with pytest.raises(InputError, match="differs in chunk_rows"):
         score_file(clf, src, dst, chunk_rows=20, resume=True, progress=False)
     other = load(tiny_sentiment_dir, device="cpu")
-    with torch_no_grad():
+    with torch.no_grad():
         next(other.model.parameters()).add_(1.0)
     with pytest.raises(InputError, match="differs in model"):
         score_file(other, src, dst, chunk_rows=10, resume=True, progress=False)
@@ -171,9 +172,3 @@ def test_resume_with_ids_keeps_duplicate_detection(
     got, want = pd.read_parquet(dst), pd.read_parquet(ref)
     pd.testing.assert_frame_equal(got, want)
     assert got["error"][15] == "duplicate id '0' in 'id' (first at row 1)"
-
-
-def torch_no_grad():  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.no_grad()
