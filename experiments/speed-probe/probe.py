@@ -2,7 +2,8 @@ import os, time, torch, numpy as np
 from pathlib import Path
 import stancekit
 from transformers import pipeline
-texts=[t.strip() for t in Path(os.environ["STANCEKIT_DATA"]) / "tweeteval_sentiment" / "test_text.txt".read_text().splitlines()][:2048]
+path = Path(os.environ["STANCEKIT_DATA"]) / "tweeteval_sentiment" / "test_text.txt"
+texts=[t.strip() for t in path.read_text().splitlines()][:2048]
 clf=stancekit.load("sentiment")
 def timeit(f, reps=1):
     f(texts[:64]); t=time.perf_counter()
