@@ -1,13 +1,18 @@
-"""Document analysis: every sentence x every target, with stance and sentiment."""
+"""Document analysis: every sentence x every target (x a holder), with stance, mentions and sentiment, and a
+per-document summary per target.
+
+``analyze`` gives the per-sentence table; ``summarize`` turns it into one row per document and target; the
+report module (``stancekit.report``) draws both as a self-contained HTML page and a PNG heat map.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
-from stancekit.text import split_sentences
+from stancekit.text import Target, TargetsLike, parse_targets, split_sentences
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,6 +20,8 @@ if TYPE_CHECKING:
     from stancekit.classifier import Classifier
 
 _CACHE: dict[str, Classifier] = {}
+
+Documents = str | Mapping[str, str] | Sequence[str]
 
 
 def _model(model: str | Classifier) -> Classifier:
@@ -27,87 +34,198 @@ def _model(model: str | Classifier) -> Classifier:
     return _CACHE[model]
 
 
+def _documents(document: Documents) -> tuple[list[tuple[str | None, str]], bool]:
+    """``[(document id or None, text)]`` and whether several documents were given."""
+    if isinstance(document, str):
+        return [(None, document)], False
+    if isinstance(document, Mapping):
+        docs = [(str(k), v) for k, v in document.items()]
+    elif isinstance(document, Sequence):
+        docs = [(str(i), v) for i, v in enumerate(document)]
+    else:
+        raise TypeError(
+            f"document must be a string, a list of strings or a mapping id -> text, got {type(document).__name__}"
+        )
+    if not docs:
+        raise ValueError("no documents given")
+    for doc_id, text in docs:
+        if not isinstance(text, str):
+            raise TypeError(f"document {doc_id!r} is {type(text).__name__}, expected a string")
+    return docs, True
+
+
 @overload
 def analyze(
-    document: str,
-    targets: str | Sequence[str],
+    document: Documents,
+    targets: TargetsLike,
     *,
     holder: str | None = ...,
-    model: str | Classifier = ...,
+    model: str | Classifier | None = ...,
     sentiment: str | Classifier | None = ...,
     as_frame: Literal[True] = ...,
+    progress: bool = ...,
 ) -> pd.DataFrame: ...
 @overload
 def analyze(
-    document: str,
-    targets: str | Sequence[str],
+    document: Documents,
+    targets: TargetsLike,
     *,
     holder: str | None = ...,
-    model: str | Classifier = ...,
+    model: str | Classifier | None = ...,
     sentiment: str | Classifier | None = ...,
     as_frame: Literal[False],
+    progress: bool = ...,
 ) -> list[dict[str, Any]]: ...
-def analyze(document, targets, *, holder=None, model="stance", sentiment="sentiment", as_frame=True):
-    """Label every sentence of ``document`` with its stance toward each target, and its sentiment.
+def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment", as_frame=True, progress=False):
+    """Label every sentence of a document with its stance toward each target, and its sentiment.
 
     Args:
-        document: the text; split into sentences with a maintained segmenter (sentencex).
-        targets: one target or several; every sentence is scored against each.
-        holder: who holds the stance (needs a model trained with holders).
-        model: stance model name or path, or a loaded :class:`Classifier` (default ``"stance"``).
+        document: the text, split into sentences with a maintained segmenter (sentencex); or several
+            documents, as a list of texts or a mapping ``{document id: text}``.
+        targets: a target name, a list of names, or a mapping ``{name: [aliases]}`` such as
+            ``{"Russia": ["Moscow", "Kremlin"]}`` (or :class:`~stancekit.text.Target` objects). Every sentence is
+            scored against every target; the aliases decide whether, and by which word, a sentence mentions it.
+        holder: whose stance to read, e.g. ``"Armenia"``: "Russia is displeased with the West" then says
+            nothing about Armenia's view of the West. Needs a holder-aware model.
+        model: stance model name or path, or a loaded :class:`Classifier`; default ``"directed"`` (the
+            holder-aware model) when a holder is given, else ``"stance"``.
         sentiment: sentiment model (default ``"sentiment"``), or None to skip sentiment.
         as_frame: return a pandas DataFrame (default) or a list of dicts.
+        progress: show a progress bar while scoring.
 
     Returns:
-        One row per sentence x target, in document order: ``sentence_index``, ``sentence``, ``target``,
-        ``label``, ``p_<label>`` per stance label, ``truncated``, and (with a sentiment model) ``sentiment`` and
-        ``sentiment_p_<label>``.
+        One row per sentence x target, in document order: ``document`` (several documents only),
+        ``sentence_index``, ``sentence``, ``target``, ``mentioned`` (the sentence names the target or an alias),
+        ``matched_alias`` (that word, or None), ``holder`` (when given), ``label``, ``p_<label>`` per stance
+        label, ``truncated``, and (with a sentiment model) ``sentiment`` and ``sentiment_p_<label>``.
+        Sentences that do not mention a target are scored too, and marked ``mentioned=False``.
 
     Raises:
-        ValueError: empty document, no targets, a target given twice or an empty target.
+        ValueError: an empty document (named, when several are given), no targets, an empty or repeated
+            target, an alias shared by two targets, an empty holder, or a model of the wrong kind.
     """
-    if not isinstance(document, str):
-        raise TypeError(f"document must be a string, got {type(document).__name__}")
-    target_list = [targets] if isinstance(targets, str) else list(targets)
-    if not target_list:
-        raise ValueError("give at least one target")
-    for t in target_list:
-        if not isinstance(t, str) or not t.strip():
-            raise ValueError(f"targets must be non-empty strings, got {t!r}")
-    dup = sorted({t for t in target_list if target_list.count(t) > 1})
-    if dup:
-        raise ValueError(f"target(s) given more than once: {dup}")
-    sentences = split_sentences(document)
-    if not sentences:
-        raise ValueError("the document has no text to analyse")
-    stance = _model(model)
+    docs, several = _documents(document)
+    target_list: list[Target] = parse_targets(targets)
+    if holder is not None and (not isinstance(holder, str) or not holder.strip()):
+        raise ValueError(f"holder must be a non-empty string, got {holder!r}")
+    split: list[tuple[str | None, list[str]]] = []
+    for doc_id, text in docs:
+        sentences = split_sentences(text)
+        if not sentences:
+            where = f"document {doc_id!r}" if several else "the document"
+            raise ValueError(f"{where} has no text to analyse")
+        split.append((doc_id, sentences))
+    stance = _model(model if model is not None else ("directed" if holder is not None else "stance"))
     if not stance.spec.is_pair:
         raise ValueError("model= must be a stance model; pass the sentiment model as sentiment=")
-    texts = [s for s in sentences for _ in target_list]
-    tgts = [t for _ in sentences for t in target_list]
+    if holder is not None and not stance.spec.uses_holder:
+        raise ValueError(
+            f"holder={holder!r} needs a holder-aware model (such as 'directed'); the model given reads only the "
+            "target. Pass model='directed' or drop holder="
+        )
+    all_sentences = [s for _, sentences in split for s in sentences]
+    texts = [s for s in all_sentences for _ in target_list]
+    tgts = [t.name for _ in all_sentences for t in target_list]
     holders = [holder] * len(texts) if holder is not None else None
-    scored = stance.score(texts, targets=tgts, holders=holders)
+    scored = stance.score(texts, targets=tgts, holders=holders, progress=progress)
     proba, truncated = scored.proba, scored.truncated
+    senti = _model(sentiment) if sentiment is not None else None
+    senti_proba = senti.predict_proba(all_sentences, progress=progress) if senti is not None else None
     rows: list[dict[str, Any]] = []
-    senti_proba = None
-    senti = None
-    if sentiment is not None:
-        senti = _model(sentiment)
-        senti_proba = senti.predict_proba(sentences)
-    for k, (text, tgt) in enumerate(zip(texts, tgts)):
-        i = k // len(target_list)
-        row: dict[str, Any] = {"sentence_index": i, "sentence": text, "target": tgt}
-        if holder is not None:
-            row["holder"] = holder
-        row["label"] = stance.labels[int(np.argmax(proba[k]))]
-        row.update({f"p_{name}": float(proba[k, j]) for j, name in enumerate(stance.labels)})
-        row["truncated"] = bool(truncated[k])
-        if senti is not None and senti_proba is not None:
-            row["sentiment"] = senti.labels[int(np.argmax(senti_proba[i]))]
-            row.update({f"sentiment_p_{name}": float(senti_proba[i, j]) for j, name in enumerate(senti.labels)})
-        rows.append(row)
+    k = 0
+    flat = 0
+    for doc_id, sentences in split:
+        for i, sentence in enumerate(sentences):
+            for target in target_list:
+                alias = target.match(sentence)
+                row: dict[str, Any] = {"document": doc_id} if several else {}
+                row |= {
+                    "sentence_index": i,
+                    "sentence": sentence,
+                    "target": target.name,
+                    "mentioned": alias is not None,
+                    "matched_alias": alias,
+                }
+                if holder is not None:
+                    row["holder"] = holder
+                row["label"] = stance.labels[int(np.argmax(proba[k]))]
+                row.update({f"p_{name}": float(proba[k, j]) for j, name in enumerate(stance.labels)})
+                row["truncated"] = bool(truncated[k])
+                if senti is not None and senti_proba is not None:
+                    row["sentiment"] = senti.labels[int(np.argmax(senti_proba[flat]))]
+                    row.update({f"sentiment_p_{n}": float(senti_proba[flat, j]) for j, n in enumerate(senti.labels)})
+                rows.append(row)
+                k += 1
+            flat += 1
     if not as_frame:
         return rows
     import pandas as pd
 
     return pd.DataFrame(rows)
+
+
+def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3) -> pd.DataFrame:
+    """One row per document and target from an :func:`analyze` table.
+
+    Everything is computed over the sentences that mention the target (by name or alias):
+
+    - ``mentions``: how many sentences mention it, of ``sentences``;
+    - ``favor``, ``against``, ``none``: label counts among them, and ``share_favor`` / ``share_against``;
+    - ``score``: the confidence-weighted stance, the mean of ``p_favor - p_against`` over them, in [-1, 1]
+      (positive: favor);
+    - ``stance``: ``favor`` / ``against`` when ``|score| >= 0.1``, else ``mixed`` (both sides present) or
+      ``none``; ``not mentioned`` when no sentence mentions the target;
+    - ``decisive``: up to ``top`` mentioning sentences with the largest ``|p_favor - p_against|`` (favor or
+      against only), each ``{"sentence_index", "sentence", "label", "margin"}``, strongest first.
+
+    A target no sentence mentions keeps its row, with zero mentions and empty shares.
+    """
+    import pandas as pd
+
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
+    needed = {"sentence_index", "sentence", "target", "mentioned", "label", "p_favor", "p_against"}
+    missing = needed - set(frame.columns)
+    if missing:
+        raise ValueError(f"not an analyze() table: missing column(s) {sorted(missing)}")
+    by = ["document", "target"] if "document" in frame.columns else ["target"]
+    out = []
+    for key, group in frame.groupby(by, sort=False):
+        keys = key if isinstance(key, tuple) else (key,)
+        mentioned = group[group["mentioned"].astype(bool)]
+        n = len(mentioned)
+        margin = mentioned["p_favor"] - mentioned["p_against"]
+        counts = mentioned["label"].value_counts()
+        favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
+        score = float(margin.mean()) if n else None
+        if not n:
+            verdict = "not mentioned"
+        elif score is not None and abs(score) >= 0.1:
+            verdict = "favor" if score > 0 else "against"
+        else:
+            verdict = "mixed" if favor and against else "none"
+        sided = mentioned[mentioned["label"].isin(["favor", "against"])]
+        order = (sided["p_favor"] - sided["p_against"]).abs().sort_values(ascending=False, kind="stable")
+        decisive = [
+            {
+                "sentence_index": int(sided.at[idx, "sentence_index"]),
+                "sentence": str(sided.at[idx, "sentence"]),
+                "label": str(sided.at[idx, "label"]),
+                "margin": round(float(sided.at[idx, "p_favor"] - sided.at[idx, "p_against"]), 4),
+            }
+            for idx in order.index[:top]
+        ]
+        row: dict[str, Any] = dict(zip(by, keys))
+        row |= {
+            "sentences": int(group["sentence_index"].nunique()),
+            "mentions": n,
+            "favor": favor,
+            "against": against,
+            "none": n - favor - against,
+            "share_favor": favor / n if n else None,
+            "share_against": against / n if n else None,
+            "score": score,
+            "stance": verdict,
+            "decisive": decisive,
+        }
+        out.append(row)
+    return pd.DataFrame(out)

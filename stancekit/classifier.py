@@ -18,14 +18,14 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from stancekit import inference
 from stancekit.backbones import backbone_path
-from stancekit.config import ModelSpec
+from stancekit.config import ModelSpec, first_segment
 
 logger = logging.getLogger(__name__)
 
 DELTA_WEIGHTS = "delta.safetensors"
 FULL_WEIGHTS = "model.safetensors"
 #: Short names resolved by :func:`load`, relative to the models folder.
-MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm"}
+MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm", "directed": "directed-minilm"}
 
 
 PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
@@ -127,7 +127,7 @@ def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
 
 
 def _check_items(
-    texts: str | Sequence[str], targets: str | Sequence[str] | None, holders: str | Sequence[str] | None
+    texts: str | Sequence[str], targets: str | Sequence[str] | None, holders: str | Sequence[str | None] | None
 ) -> tuple[list[str], list[str] | None, list[str] | None, bool]:
     single = isinstance(texts, str)
     text_list = [texts] if isinstance(texts, str) else list(texts)
@@ -135,20 +135,25 @@ def _check_items(
         if not isinstance(t, str):
             raise TypeError(f"texts[{i}] is {type(t).__name__}, expected str")
 
-    def expand(values: str | Sequence[str] | None, what: str) -> list[str] | None:
+    def expand(values: str | Sequence[str | None] | None, what: str, allow_none: bool = False) -> list[Any] | None:
         if values is None:
             return None
         if isinstance(values, str):
+            if not values.strip():
+                raise ValueError(f"{what[:-1]} must be a non-empty string, got {values!r}")
             return [values] * len(text_list)
         out = list(values)
         if len(out) != len(text_list):
             raise ValueError(f"got {len(out)} {what} for {len(text_list)} texts; pass one {what[:-1]} or one per text")
         for i, v in enumerate(out):
+            if v is None and allow_none:
+                continue
             if not isinstance(v, str) or not v.strip():
                 raise TypeError(f"{what}[{i}] must be a non-empty string, got {v!r}")
         return out
 
-    return text_list, expand(targets, "targets"), expand(holders, "holders"), single
+    # A None among the holders scores that row without a holder (holder-blind), like a missing holder cell.
+    return text_list, expand(targets, "targets"), expand(holders, "holders", allow_none=True), single
 
 
 class Classifier:
@@ -314,18 +319,23 @@ class Classifier:
         return self.spec.task
 
     def _items(
-        self, texts: list[str], targets: list[str] | None, holders: list[str] | None
+        self, texts: list[str], targets: list[str] | None, holders: list[str | None] | None
     ) -> list[tuple[str, str | None]]:
-        if holders is not None and not self.spec.uses_holder:
+        """(text, first segment) pairs for the inference core; the first segment carries target and holder."""
+        if holders is not None and any(h is not None for h in holders) and not self.spec.uses_holder:
             raise ValueError(
                 "this model was not trained with holders (who holds the stance); holder-aware scoring needs a "
-                "model trained with them. Score without holders=..."
+                "model trained with them, such as stancekit.load('directed'). Score without holders=..."
             )
         if self.spec.is_pair and targets is None:
             raise ValueError("a stance model needs targets=: one target for all texts or one per text")
         if not self.spec.is_pair and targets is not None:
             raise ValueError("a sentiment model takes no targets")
-        return [(t, targets[i] if targets is not None else None) for i, t in enumerate(texts)]
+        if targets is None:
+            return [(t, None) for t in texts]
+        if holders is None:
+            return list(zip(texts, targets))
+        return [(t, first_segment(tg, h)) for t, tg, h in zip(texts, targets, holders)]
 
     def iter_proba(
         self, items: Iterable[tuple[str, str | None]], *, progress: Any = False, total: int | None = None
@@ -349,7 +359,7 @@ class Classifier:
         self,
         texts: str | Sequence[str],
         targets: str | Sequence[str] | None = None,
-        holders: str | Sequence[str] | None = None,
+        holders: str | Sequence[str | None] | None = None,
         *,
         progress: bool = False,
     ) -> inference.Chunk:
@@ -370,7 +380,7 @@ class Classifier:
         self,
         texts: Sequence[str],
         targets: str | Sequence[str] | None = ...,
-        holders: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str | None] | None = ...,
         *,
         progress: bool = ...,
     ) -> np.ndarray: ...
@@ -380,7 +390,9 @@ class Classifier:
         Args:
             texts: one string or a sequence of strings.
             targets: stance models only: one target for every text, or one per text.
-            holders: who holds the stance; only for models trained with holders.
+            holders: who holds the stance toward the target (holder-aware models such as ``"directed"``): one
+                holder for every text, or one per text, where None scores that text without a holder (the
+                stance the text itself expresses).
             progress: show a progress bar.
 
         Returns:
@@ -398,7 +410,7 @@ class Classifier:
         self,
         texts: Sequence[str],
         targets: str | Sequence[str] | None = ...,
-        holders: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str | None] | None = ...,
         *,
         progress: bool = ...,
     ) -> list[str]: ...

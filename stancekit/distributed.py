@@ -52,6 +52,8 @@ class _Scorer:
         text_column: str,
         target_column: str | None,
         targets: Sequence[str] | None,
+        holder: str | None = None,
+        holder_column: str | None = None,
     ) -> None:
         import torch
 
@@ -60,23 +62,32 @@ class _Scorer:
         torch.set_num_threads(max(1, threads))
         self.clf = Classifier.from_pretrained(model_path, device=device, dtype=dtype, allow_pickle=allow_pickle)
         self.text_column, self.target_column, self.targets = text_column, target_column, targets
+        self.holder, self.holder_column = holder, holder_column
 
     def __call__(self, batch: pd.DataFrame) -> pa.Table:
         from stancekit.scoring import prediction_columns, score_frame
 
-        for col in (self.text_column, self.target_column):
+        for col in (self.text_column, self.target_column, self.holder_column):
             if col is not None and col not in batch.columns:
                 raise KeyError(f"no column {col!r} in the dataset; columns are {list(batch.columns)}")
         out = score_frame(
-            self.clf, batch, text_column=self.text_column, target_column=self.target_column, targets=self.targets
+            self.clf,
+            batch,
+            text_column=self.text_column,
+            target_column=self.target_column,
+            targets=self.targets,
+            holder=self.holder,
+            holder_column=self.holder_column,
         )
         # Fixed types for the score columns, so that blocks (some all-null) share one schema.
         label_col, proba_cols = prediction_columns(self.clf, list(batch.columns))
         fixed = {label_col: pa.string(), "error": pa.string(), "truncated": pa.bool_(), "target": pa.string()}
+        if self.holder is not None:
+            fixed["holder"] = pa.string()
         fixed.update({c: pa.float32() for c in proba_cols})
         fields = []
         for name in out.columns:
-            if name in fixed and (name != "target" or self.targets):
+            if name in fixed and (name != "target" or self.targets) and (name != "holder" or self.holder):
                 fields.append(pa.field(name, fixed[name]))
             else:
                 fields.append(pa.Schema.from_pandas(out[[name]], preserve_index=False).field(name))
@@ -90,6 +101,8 @@ def score_dataset(
     text_column: str = "text",
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
+    holder: str | None = None,
+    holder_column: str | None = None,
     num_workers: int = 1,
     cpus_per_worker: float | None = None,
     batch_rows: int = 4096,
@@ -102,7 +115,7 @@ def score_dataset(
     Args:
         dataset: a ``ray.data.Dataset`` with a text column (and a target column for stance, unless ``targets``).
         model: model name or folder; the folder must be readable at the same path on every node.
-        text_column, target_column, targets: as in :func:`stancekit.scoring.score_file`.
+        text_column, target_column, targets, holder, holder_column: as in :func:`stancekit.scoring.score_file`.
         num_workers: actors, each holding one copy of the model.
         cpus_per_worker: CPUs reserved per actor (and its torch threads); default: torch threads = the
             cluster's CPUs divided by ``num_workers``, with slightly less reserved so reads can still be scheduled.
@@ -135,6 +148,8 @@ def score_dataset(
         "text_column": text_column,
         "target_column": target_column,
         "targets": list(targets) if targets else None,
+        "holder": holder,
+        "holder_column": holder_column,
     }
     return dataset.map_batches(
         _Scorer,

@@ -39,9 +39,12 @@ def evaluate_classifier(
         raise KeyError(f"unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}")
     if info.task != clf.task:
         raise ValueError(f"dataset {dataset!r} is a {info.task} corpus but the model is a {clf.task} model")
+    if dataset == "directed-news":
+        return evaluate_directed(clf, split, progress=progress, data_dir=data_dir)
     ds = load_dataset(dataset, split, data_dir=data_dir)
     targets = ds["target"] if clf.spec.is_pair else None
-    proba = clf.predict_proba(ds["text"], targets=targets, progress=progress)
+    holders = ds["holder"] if clf.spec.uses_holder and any(h is not None for h in ds["holder"]) else None
+    proba = clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress)
     gold = ds["label"]
     pred = predict_restricted(proba, clf.labels, set(gold))
     return {
@@ -54,6 +57,90 @@ def evaluate_classifier(
         "labels": list(clf.labels),
         "confusion": confusion(gold, pred, clf.labels),
     }
+
+
+def decode_directed(forward: np.ndarray, backward: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """The directed-sentiment corpus's 5 classes (0 neutral, 1/2 ent1->ent2 / ent2->ent1 positive, 3/4 the same
+    negative) from the two holder-aware predictions of a sentence: ent1 toward ent2 and ent2 toward ent1.
+
+    Each class's score is the probability of its pair of directions, the two taken as independent, e.g.
+    class 1 = P(ent1 favors ent2) x P(ent2 has no stance toward ent1); the highest wins. Returns class ids.
+    """
+    a, f, n = (labels.index(x) for x in ("against", "favor", "none"))
+    scores = np.stack(
+        [
+            forward[:, n] * backward[:, n],
+            forward[:, f] * backward[:, n],
+            forward[:, n] * backward[:, f],
+            forward[:, a] * backward[:, n],
+            forward[:, n] * backward[:, a],
+        ],
+        axis=1,
+    )
+    return scores.argmax(axis=1)
+
+
+def evaluate_directed(
+    clf: Classifier, split: str = "test", *, progress: bool = False, data_dir: str | None = None
+) -> dict[str, Any]:
+    """Score a stance model on the directed-sentiment news corpus ("who blames or endorses whom").
+
+    Every sentence names two entities and is asked in both directions, so there are 2 x sentences rows. Reports:
+
+    - ``metrics``: 3-class (favor/against/none) scores of the holder -> target rows, the holder given
+      (holder-aware models; a holder-blind model is scored on the same rows without it);
+    - ``holder_blind``: the same rows scored by the same model *without* the holder (target only): the
+      difference to ``metrics`` is what knowing the holder is worth;
+    - ``five_class``: the corpus's own 5-class task (neutral, ent1->ent2 / ent2->ent1 positive / negative),
+      accuracy and macro-F1, decoded from the two directions by :func:`decode_directed` (holder-aware only).
+    """
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    from stancekit.data import data_root
+    from stancekit.data._corpora import _DIRECTED_STANCE, DIRECTED_LABELS, read_directed_news
+
+    if not clf.spec.is_pair:
+        raise ValueError("the directed-news corpus needs a stance model")
+    sentences = read_directed_news(data_root(data_dir), split)
+    texts = [s for s, _, _, _ in sentences for _ in range(2)]
+    holders = [h for _, e1, e2, _ in sentences for h in (e1, e2)]
+    targets = [t for _, e1, e2, _ in sentences for t in (e2, e1)]
+    gold = [y for *_, label in sentences for y in _DIRECTED_STANCE[label]]
+    groups = ["ent1->ent2", "ent2->ent1"] * len(sentences)
+    blind = clf.predict_proba(texts, targets=targets, progress=progress)
+    blind_pred = [clf.labels[i] for i in blind.argmax(axis=1)]
+    out: dict[str, Any] = {
+        "model": str(getattr(clf, "name", "") or clf.spec.task),
+        "dataset": "directed-news",
+        "split": split,
+        "n": len(gold),
+        "sentences": len(sentences),
+        "labels": list(clf.labels),
+        "holder_blind": {
+            "metrics": classification_scores(gold, blind_pred, "stance"),
+            "confusion": confusion(gold, blind_pred, clf.labels),
+        },
+    }
+    if not clf.spec.uses_holder:
+        out |= {"metrics": out["holder_blind"]["metrics"], "confusion": out["holder_blind"]["confusion"]}
+        out["groups"] = grouped_scores(gold, blind_pred, groups, "stance")
+        return out
+    aware = clf.predict_proba(texts, targets=targets, holders=holders, progress=progress)
+    pred = [clf.labels[i] for i in aware.argmax(axis=1)]
+    five_gold = np.array([int(label) for *_, label in sentences])
+    five_pred = decode_directed(aware[0::2], aware[1::2], clf.labels)
+    out |= {
+        "metrics": classification_scores(gold, pred, "stance"),
+        "groups": grouped_scores(gold, pred, groups, "stance"),
+        "confusion": confusion(gold, pred, clf.labels),
+        "five_class": {
+            "labels": [DIRECTED_LABELS[str(i)] for i in range(5)],
+            "accuracy": float(accuracy_score(five_gold, five_pred)),
+            "macro_f1": float(f1_score(five_gold, five_pred, labels=list(range(5)), average="macro", zero_division=0)),
+            "confusion": confusion_matrix(five_gold, five_pred, labels=list(range(5))).tolist(),
+        },
+    }
+    return out
 
 
 def _pct(x: float | None) -> str:
@@ -70,9 +157,13 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
         "---",
         f"# {folder.name}",
         "",
-        f"A {config.task} classifier fine-tuned from the `{config.backbone}` backbone by stancekit.",
+        f"A {config.task} classifier fine-tuned from the `{config.backbone}` backbone by stancekit"
+        + (f", starting from the `{config.init_from}` model." if config.init_from else "."),
         (
-            "Input: a (target, text) pair; output: favor / against / none toward the target."
+            "Input: a (holder [SEP] target, text) pair, or (target, text) without a holder; output: favor / "
+            "against / none of the holder (or, without one, of the text) toward the target."
+            if config.task == "stance" and config.uses_holder
+            else "Input: a (target, text) pair; output: favor / against / none toward the target."
             if config.task == "stance"
             else "Input: a text; output: negative / neutral / positive."
         ),
@@ -83,7 +174,8 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
         "|---|---|---|---|",
     ]
     for spec in config.train:
-        lines.append(f"| train | `{spec.label}` | {spec.max_rows or 'all'} | x{spec.repeat:g} |")
+        per_label = "".join(f", {y} x{f:g}" for y, f in sorted((spec.label_repeat or {}).items()))
+        lines.append(f"| train | `{spec.label}` | {spec.max_rows or 'all'} | x{spec.repeat:g}{per_label} |")
     for spec in config.validation:
         lines.append(f"| validation (model selection) | `{spec.label}` | {spec.max_rows or 'all'} | |")
     lines += [
@@ -128,6 +220,29 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
                     f"| &nbsp;&nbsp;{group} | {gm['n']} | {_pct(gm['accuracy'])} | {_pct(gm['macro_f1'])} | "
                     f"{_pct(gm.get(key))} |"
                 )
+    for label, res in metrics.get("test", {}).items():
+        if "holder_blind" not in res:
+            continue
+        blind, five = res["holder_blind"]["metrics"], res.get("five_class")
+        lines += [
+            "",
+            f"### `{label}`: what the holder is worth",
+            "",
+            f"{res['sentences']} sentences, each asked in both directions ({res['n']} rows). Holder-aware: the "
+            "holder is given; holder-blind: the same rows scored by this model with the target only.",
+            "",
+            "| scoring | accuracy | macro-F1 | F_avg |",
+            "|---|---|---|---|",
+            f"| holder-aware (3 classes) | {_pct(res['metrics']['accuracy'])} | {_pct(res['metrics']['macro_f1'])} | "
+            f"{_pct(res['metrics']['f_avg'])} |",
+            f"| holder-blind (3 classes) | {_pct(blind['accuracy'])} | {_pct(blind['macro_f1'])} | "
+            f"{_pct(blind['f_avg'])} |",
+        ]
+        if five:
+            lines.append(
+                f"| the corpus's 5 classes (decoded from both directions) | {_pct(five['accuracy'])} | "
+                f"{_pct(five['macro_f1'])} | — |"
+            )
     lines += [
         "",
         "## Reproduce",

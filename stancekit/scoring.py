@@ -32,6 +32,7 @@ import torch
 
 from stancekit import __version__
 from stancekit.classifier import Classifier
+from stancekit.config import first_segment
 from stancekit.io import InputError, TableChunk, TableSource, assemble, file_format, is_missing, write_part
 from stancekit.progress import Progress, make_progress
 from stancekit.text import split_sentences
@@ -90,15 +91,23 @@ def score_frame(
     text_column: str = "text",
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
+    holder: str | None = None,
+    holder_column: str | None = None,
     row_errors: Sequence[str | None] | None = None,
     progress: Progress | bool = False,
 ) -> pd.DataFrame:
     """Score one chunk: the input columns plus the label, ``p_<label>`` columns, ``truncated`` and ``error``.
 
     With ``targets`` (and no ``target_column``) every row is scored against each target: the output then has
-    one row per input row and target, grouped by input row, with a ``target`` column. ``row_errors`` are
-    problems already known for some input rows (from the reader); those rows are not scored.
+    one row per input row and target, grouped by input row, with a ``target`` column. ``holder`` (one for all
+    rows, added as a ``holder`` column) or ``holder_column`` (one per row) say whose stance to read; they need a
+    holder-aware model, and a row with no holder is scored without one. ``row_errors`` are problems already
+    known for some input rows (from the reader); those rows are not scored.
     """
+    if (holder is not None or holder_column is not None) and not clf.spec.uses_holder:
+        raise InputError("holders need a holder-aware model (such as 'directed'); this model reads only the target")
+    if holder is not None and holder_column is not None:
+        raise InputError("give either a holder or a holder column, not both")
     if targets and not target_column:
         repeated = None if row_errors is None else [e for e in row_errors for _ in targets]
         return score_frame(
@@ -106,22 +115,35 @@ def score_frame(
             expand_targets(frame, targets),
             text_column=text_column,
             target_column="target",
+            holder=holder,
+            holder_column=holder_column,
             row_errors=repeated,
             progress=progress,
         )
+    if holder is not None:
+        if not isinstance(holder, str) or not holder.strip():
+            raise InputError(f"the holder must be a non-empty string, got {holder!r}")
+        frame = frame.assign(holder=holder)
+        holder_column = "holder"
     texts = frame[text_column].tolist()
     tgts = frame[target_column].tolist() if target_column else [None] * len(texts)
+    holders = frame[holder_column].tolist() if holder_column else [None] * len(texts)
     known = list(row_errors) if row_errors is not None else [None] * len(texts)
     errors: list[str | None] = []
-    for text, tgt, known_error in zip(texts, tgts, known):
+    for i, (text, tgt, known_error) in enumerate(zip(texts, tgts, known)):
         err = known_error or _cell_error(text, f"text ({text_column!r})")
         if err is None and clf.spec.is_pair:
             err = _cell_error(tgt, f"target ({target_column!r})")
+        h = holders[i]
+        if holder_column is not None and (is_missing(h) or (isinstance(h, str) and not h.strip())):
+            holders[i] = None  # no holder: the row is scored for the stance the text itself expresses
+        elif err is None and holder_column is not None:
+            err = _cell_error(holders[i], f"holder ({holder_column!r})")
         errors.append(err)
     good = [i for i, e in enumerate(errors) if e is None]
     proba = np.full((len(texts), len(clf.labels)), np.nan, dtype=np.float32)
     truncated = np.zeros(len(texts), dtype=bool)
-    items = ((texts[i], tgts[i] if clf.spec.is_pair else None) for i in good)
+    items = ((texts[i], first_segment(tgts[i], holders[i]) if clf.spec.is_pair else None) for i in good)
     pos = 0
     for chunk in clf.iter_proba(items, progress=progress):
         idx = good[pos : pos + len(chunk.proba)]
@@ -217,6 +239,8 @@ def score_file(
     text_column: str = "text",
     target_column: str | None = None,
     targets: Sequence[str] | None = None,
+    holder: str | None = None,
+    holder_column: str | None = None,
     id_column: str | None = None,
     chunk_rows: int = 10_000,
     progress: bool = True,
@@ -232,6 +256,8 @@ def score_file(
         text_column: column holding the text (tables).
         target_column: column holding each row's target (stance models; tables).
         targets: targets to score every row/sentence against, when there is no target column.
+        holder: whose stance to read, for every row (holder-aware models; added as a ``holder`` column).
+        holder_column: column holding each row's holder; an empty cell scores that row without a holder.
         id_column: a column of row identifiers; a repeated or missing identifier is recorded as the row's error
             (the row is kept, unscored), so that results can be joined back without ambiguity.
         chunk_rows: input rows read, scored and committed at a time (memory stays bounded; the resume unit).
@@ -265,17 +291,30 @@ def score_file(
         raise InputError("give either --target or --target-column, not both")
     if targets and len(set(targets)) != len(targets):
         raise InputError(f"a target is given twice: {list(targets)}")
+    if (holder is not None or holder_column is not None) and not clf.spec.uses_holder:
+        raise InputError(
+            "--holder/--holder-column need a holder-aware model such as --model directed; this model reads only "
+            "the target"
+        )
+    if holder is not None and holder_column is not None:
+        raise InputError("give either --holder or --holder-column, not both")
+    if holder is not None and not holder.strip():
+        raise InputError("--holder is empty")
 
     source: TableSource | _DocumentSource
     if fmt == "txt":
         source = _DocumentSource(src, targets if clf.spec.is_pair else None, chunk_rows)
         text_column, target_column, targets = "sentence", ("target" if clf.spec.is_pair else None), None
-        id_column = None
+        id_column = holder_column = None
     else:
         source = TableSource(src, chunk_rows).scan()
-        source.check_text_columns({"text": text_column, "target": target_column, "id": id_column})
+        source.check_text_columns(
+            {"text": text_column, "target": target_column, "holder": holder_column, "id": id_column}
+        )
         if targets and "target" in source.columns:
             raise InputError(f"{src}: already has a 'target' column; use --target-column target instead of --target")
+    if holder is not None and "holder" in source.columns:
+        raise InputError(f"{src}: already has a 'holder' column; use --holder-column holder instead of --holder")
     label_col, proba_cols = prediction_columns(clf, source.columns)
     clash = [c for c in [label_col, *proba_cols, "truncated", "error"] if c in source.columns]
     if clash:
@@ -283,6 +322,7 @@ def score_file(
     schema = pa.schema(
         [source.schema.field(c) for c in source.columns]
         + ([pa.field("target", pa.string())] if targets else [])
+        + ([pa.field("holder", pa.string())] if holder is not None else [])
         + [pa.field(label_col, pa.string())]
         + [pa.field(c, pa.float32()) for c in proba_cols]
         + [pa.field("truncated", pa.bool_()), pa.field("error", pa.string())]
@@ -297,6 +337,8 @@ def score_file(
         "text_column": text_column,
         "target_column": target_column,
         "targets": list(targets or []),
+        "holder": holder,
+        "holder_column": holder_column,
         "id_column": id_column,
         "chunk_rows": chunk_rows,
         "output_format": out_fmt,
@@ -325,6 +367,8 @@ def score_file(
                 text_column=text_column,
                 target_column=target_column,
                 targets=targets,
+                holder=holder,
+                holder_column=holder_column,
                 row_errors=errors,
                 progress=bar,
             )

@@ -25,7 +25,7 @@ import torch
 import yaml
 
 from stancekit.backbones import DEFAULT_BACKBONE, backbone_path
-from stancekit.config import TASK_LABELS, ModelSpec
+from stancekit.config import TASK_LABELS, ModelSpec, first_segment
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,16 @@ class DataSpec:
     path: str | None = None  # or a file of your own
     repeat: float = 1.0  # oversampling factor (corpus balancing); fractions subsample
     max_rows: int | None = None  # keep only the first rows (quick experiments)
+    label_repeat: dict[str, float] | None = None  # per-label factor on top of repeat, e.g. {none: 0.4}
 
     def __post_init__(self) -> None:
         if (self.name is None) == (self.path is None):
             raise ValueError("a data source needs exactly one of 'name' (a registered corpus) or 'path' (a file)")
         if self.repeat <= 0:
             raise ValueError(f"repeat must be > 0, got {self.repeat}")
+        for name, factor in (self.label_repeat or {}).items():
+            if not isinstance(factor, (int, float)) or factor <= 0:
+                raise ValueError(f"label_repeat[{name!r}] must be > 0, got {factor!r}")
 
     @property
     def label(self) -> str:
@@ -64,6 +68,8 @@ class TrainingConfig:
     validation: list[DataSpec]
     evaluate: list[DataSpec] = field(default_factory=list)  # test splits scored after selection (card only)
     backbone: str = DEFAULT_BACKBONE  # registered name or a local folder
+    init_from: str | None = None  # start from this stancekit model (name or folder) instead of the bare backbone
+    uses_holder: bool | None = None  # holder-aware inputs ("holder [SEP] target"); None = if any train row has one
     method: Literal["full", "lora"] = "full"  # full fine-tuning or PEFT LoRA (merged into the delta at the end)
     freeze_embeddings: bool = True  # keeps the stored delta small; embeddings barely move in fine-tuning
     lora_r: int = 16
@@ -94,7 +100,7 @@ class TrainingConfig:
         if not self.train or not self.validation:
             raise ValueError("training needs at least one 'train' and one 'validation' source")
         for spec in self.train + self.validation + self.evaluate:
-            if spec.split == "test" and spec in self.train + self.validation:
+            if spec.split.startswith("test") and spec in self.train + self.validation:
                 raise ValueError(f"{spec.label}: test splits may not be used for training or validation")
         if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
             raise ValueError("epochs, learning_rate and batch_size must be positive")
@@ -151,15 +157,31 @@ def load_source(spec: DataSpec, task: str):
     return ds
 
 
-def _resample(ds, repeat: float, seed: int):
-    if repeat == 1.0:
+def _repeat_indices(idx: list[int], repeat: float, rng: np.random.Generator) -> list[int]:
+    whole, frac = math.floor(repeat), repeat - math.floor(repeat)
+    out = idx * whole
+    if frac > 0:
+        out += sorted(rng.choice(idx, size=round(frac * len(idx)), replace=False).tolist())
+    return out
+
+
+def _resample(ds, repeat: float, seed: int, label_repeat: dict[str, float] | None = None):
+    """Over- or subsample rows by ``repeat``, and each label by its ``label_repeat`` factor on top."""
+    if repeat == 1.0 and not label_repeat:
         return ds
     rng = np.random.default_rng(seed)
-    whole, frac = math.floor(repeat), repeat - math.floor(repeat)
-    idx = list(range(ds.num_rows)) * whole
-    if frac > 0:
-        idx += rng.choice(ds.num_rows, size=round(frac * ds.num_rows), replace=False).tolist()
-    return ds.select(idx)
+    if not label_repeat:
+        return ds.select(_repeat_indices(list(range(ds.num_rows)), repeat, rng))
+    unknown = set(label_repeat) - set(ds["label"])
+    if unknown:
+        raise ValueError(f"label_repeat names label(s) {sorted(unknown)} that the data do not have")
+    by_label: dict[str, list[int]] = {}
+    for i, y in enumerate(ds["label"]):
+        by_label.setdefault(y, []).append(i)
+    idx: list[int] = []
+    for y, rows in sorted(by_label.items()):
+        idx += _repeat_indices(rows, repeat * label_repeat.get(y, 1.0), rng)
+    return ds.select(sorted(idx))
 
 
 # ------------------------------------------------------------------------------------------------------ training
@@ -233,15 +255,25 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         label2id=label2id,
         local_files_only=True,
     )
+    if config.init_from:
+        start = Classifier.from_pretrained(config.init_from, device="cpu", dtype="float32")
+        if start.task != config.task or tuple(start.labels) != tuple(labels):
+            raise ValueError(f"init_from {config.init_from!r} is a {start.task} model with labels {start.labels}")
+        model.load_state_dict(start.model.state_dict(), strict=True)
+        del start
     if config.freeze_embeddings:
         for p in model.base_model.embeddings.parameters():
             p.requires_grad = False
 
     pair = config.task == "stance"
+    uses_holder = False
 
     def encode(batch: dict[str, list[Any]]) -> dict[str, Any]:
         if pair:
-            enc = tokenizer(batch["target"], batch["text"], truncation=True, max_length=config.max_length)
+            firsts = batch["target"]
+            if uses_holder:
+                firsts = [first_segment(t, h) for t, h in zip(batch["target"], batch["holder"])]
+            enc = tokenizer(firsts, batch["text"], truncation=True, max_length=config.max_length)
         else:
             enc = tokenizer(batch["text"], truncation=True, max_length=config.max_length)
         enc["labels"] = [label2id[y] for y in batch["label"]]
@@ -253,8 +285,15 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     for i, spec in enumerate(config.train):
         ds = load_source(spec, config.task)
         logger.info("train source %s: %d rows (repeat %.2f)", spec.label, ds.num_rows, spec.repeat)
-        train_parts.append(_resample(ds, spec.repeat, config.seed + i))
+        train_parts.append(_resample(ds, spec.repeat, config.seed + i, spec.label_repeat))
     train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
+    has_holders = pair and any(h is not None for h in train_ds["holder"])
+    uses_holder = has_holders if config.uses_holder is None else config.uses_holder
+    if uses_holder and not has_holders:
+        raise ValueError("uses_holder is true but no training row has a holder")
+    if uses_holder and not pair:
+        raise ValueError("holders are for stance models")
+    logger.info("holder-aware inputs: %s", uses_holder)
     val_parts = [load_source(spec, config.task) for spec in config.validation]
     val_sizes = [p.num_rows for p in val_parts]
     val_ds = datasets.concatenate_datasets(val_parts)
@@ -374,6 +413,7 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         labels=labels,
         backbone=config.backbone if not Path(config.backbone).exists() else None,
         max_length=config.inference_max_length,
+        uses_holder=uses_holder,
     )
     out = Path(config.output_dir)
     clf = Classifier(trained, tokenizer, model_spec, device="cpu", dtype="float32")

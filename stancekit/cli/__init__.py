@@ -1,7 +1,7 @@
 """Command line: thin commands over the library functions.
 
 stancekit score INPUT [-o OUTPUT] [--model stance|sentiment|PATH] [--target T ...] ...
-stancekit analyze DOCUMENT.txt --target CSTO --target Russia
+stancekit analyze DOCUMENT.txt ... --target "Russia=Moscow,Kremlin" [--holder Armenia] [--report OUT.html]
 stancekit train CONFIG.yaml
 stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
 stancekit datasets
@@ -24,9 +24,18 @@ EXAMPLES = """examples:
   stancekit score pairs.jsonl --target-column topic -o scored.jsonl
   stancekit score big.jsonl --model sentiment -o big.scored.parquet --resume   # after a crash or Ctrl-C
   stancekit score lake/ --model sentiment --engine ray --num-workers 2 -o lake.scored
-  stancekit analyze seeds/armenia-csto-news.txt --target CSTO --target Russia
+  stancekit analyze seeds/armenia-csto-news.txt --holder Armenia --target "Russia=Moscow,Kremlin" --report r.html
   stancekit evaluate --model stance --dataset semeval2016 --split test --json result.json
   stancekit train models/stance-minilm/train.yaml
+"""
+
+
+ANALYZE_EXAMPLES = """examples:
+  stancekit analyze seeds/armenia-csto-news.txt --holder Armenia \\
+      --target "CSTO=Collective Security Treaty Organization,Moscow-led bloc" --target "Russia=Moscow,Kremlin" \\
+      --report report.html --png heatmap.png
+  stancekit analyze articles/ --aliases seeds/armenia-csto-targets.yaml --holder Armenia --summary summary.csv
+  stancekit analyze docs.jsonl --target CSTO --quiet          # one {"id": ..., "text": ...} per line
 """
 
 
@@ -61,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, help="output .csv/.jsonl/.parquet (default: INPUT.scored.csv)")
     p.add_argument("--model", default="stance", help="stance (default), sentiment, or a model folder")
     p.add_argument("--target", action="append", dest="targets", help="target to score against (repeatable)")
-    p.add_argument("--holder", help="who holds the stance (needs a holder-aware model)")
+    p.add_argument("--holder", help="whose stance to read, for every row (needs a holder-aware model: directed)")
+    p.add_argument("--holder-column", help="column with each row's holder (empty: scored without a holder)")
     p.add_argument("--text-column", default="text", help="column with the text (default: text)")
     p.add_argument("--target-column", help="column with each row's target")
     p.add_argument("--id-column", help="column of row ids: a repeated or missing id is recorded as an error")
@@ -74,14 +84,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-workers", type=int, default=1, help="Ray actors, one model each (--engine ray)")
     _device_args(p)
 
-    p = sub.add_parser("analyze", help="print a document's sentences with stance toward targets and sentiment")
-    p.add_argument("document", type=Path, help="a UTF-8 text file")
-    p.add_argument("--target", action="append", dest="targets", required=True, help="target (repeatable)")
-    p.add_argument("--holder", help="who holds the stance (needs a holder-aware model)")
-    p.add_argument("--model", default="stance", help="stance model (default: stance)")
+    p = sub.add_parser(
+        "analyze",
+        help="who stands where in documents: per-sentence stance, a summary per target, an HTML report",
+        epilog=ANALYZE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "documents",
+        type=Path,
+        nargs="+",
+        help="UTF-8 .txt documents, folders of them, or a .jsonl of documents (one {id, text} object per line)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        dest="targets",
+        default=[],
+        help="target, optionally with aliases: 'Russia=Moscow,Kremlin' (repeatable)",
+    )
+    p.add_argument("--aliases", type=Path, help="YAML/JSON file of targets and aliases: {Russia: [Moscow, Kremlin]}")
+    p.add_argument("--holder", help="whose stance to read, e.g. Armenia (uses the holder-aware 'directed' model)")
+    p.add_argument("--model", help="stance model (default: directed with --holder, else stance)")
     p.add_argument("--sentiment-model", default="sentiment", help="sentiment model, or 'none'")
-    p.add_argument("-o", "--output", type=Path, help="also write the table (.csv/.jsonl/.parquet)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing output")
+    p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
+    p.add_argument("--png", type=Path, help="write the heat map of the (first) document as PNG here")
+    p.add_argument("-o", "--output", type=Path, help="also write the per-sentence table (.csv/.jsonl/.parquet)")
+    p.add_argument("--summary", type=Path, help="also write the per-document summary (.csv/.jsonl/.parquet)")
+    p.add_argument("--text-column", default="text", help="JSONL documents: the text field (default: text)")
+    p.add_argument("--id-column", default="id", help="JSONL documents: the id field (default: id; else line number)")
+    p.add_argument("--quiet", action="store_true", help="print only the summary, no sentences or progress")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
     _device_args(p)
 
     p = sub.add_parser("train", help="fine-tune a model from a YAML config")
@@ -119,8 +152,6 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     output = args.output or args.input.with_name(args.input.stem + ".scored.csv")
     clf = _load(args, args.model)
-    if args.holder:
-        clf._items(["x"], ["x"] if clf.spec.is_pair else None, [args.holder])  # fails early with the reason
     summary = score_file(
         clf,
         args.input,
@@ -128,6 +159,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         text_column=args.text_column,
         target_column=args.target_column,
         targets=args.targets,
+        holder=args.holder,
+        holder_column=args.holder_column,
         id_column=args.id_column,
         chunk_rows=args.chunk_rows,
         progress=not args.quiet,
@@ -173,6 +206,8 @@ def _score_ray(args: argparse.Namespace) -> int:
             text_column=args.text_column,
             target_column=args.target_column,
             targets=args.targets,
+            holder=args.holder,
+            holder_column=args.holder_column,
             num_workers=args.num_workers,
             device="cpu" if args.device == "auto" else args.device,
             dtype=args.dtype,
@@ -187,31 +222,148 @@ def _score_ray(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_analyze(args: argparse.Namespace) -> int:
-    from stancekit.analysis import analyze
-    from stancekit.io import InputError, TableWriter
+def _read_documents(paths: Sequence[Path], text_column: str, id_column: str) -> dict[str, str]:
+    """Documents by id, in order, from .txt files, folders of .txt files and .jsonl files of documents."""
+    from stancekit.io import InputError
 
-    if not args.document.is_file():
-        raise InputError(f"{args.document}: no such file")
-    if args.output and args.output.exists() and not args.force:
-        raise FileExistsError(f"{args.output} exists; pass --force to overwrite it")
-    stance = _load(args, args.model)
+    docs: dict[str, str] = {}
+
+    def add(doc_id: str, text: str, where: str) -> None:
+        if doc_id in docs:
+            raise InputError(f"{where}: document id {doc_id!r} is used twice")
+        if not text.strip():
+            raise InputError(f"{where}: the document is empty")
+        docs[doc_id] = text
+
+    for path in paths:
+        if path.is_dir():
+            files = sorted(path.glob("*.txt"))
+            if not files:
+                raise InputError(f"{path}: no .txt documents in this folder")
+        elif path.is_file():
+            files = [path]
+        else:
+            raise InputError(f"{path}: no such file or folder")
+        for f in files:
+            if f.suffix.lower() == ".jsonl":
+                with f.open("rb") as fh:
+                    for line_no, raw in enumerate(fh, 1):
+                        if not raw.strip():
+                            continue
+                        try:
+                            rec = json.loads(raw)
+                        except ValueError as exc:
+                            raise InputError(f"{f}, line {line_no}: not valid JSON ({exc})") from exc
+                        if not isinstance(rec, dict) or not isinstance(rec.get(text_column), str):
+                            raise InputError(f"{f}, line {line_no}: expected an object with a string {text_column!r}")
+                        doc_id = str(rec.get(id_column, f"{f.stem}:{line_no}"))
+                        add(doc_id, rec[text_column], f"{f}, line {line_no}")
+            else:
+                try:
+                    text = f.read_text(encoding="utf-8")
+                except UnicodeDecodeError as exc:
+                    raise InputError(f"{f}: not UTF-8 text ({exc})") from exc
+                add(f.name if len(paths) > 1 or path.is_dir() else f.stem, text, str(f))
+    return docs
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from stancekit.analysis import analyze, summarize
+    from stancekit.io import TableWriter
+    from stancekit.report import write_report
+    from stancekit.text import Target, parse_target, parse_targets, read_alias_file
+
+    for out in (args.output, args.summary, args.report, args.png):
+        if out is not None and out.exists() and not args.force:
+            raise FileExistsError(f"{out} exists; pass --force to overwrite it")
+    targets: dict[str, Target] = {}
+    if args.aliases:
+        targets = {t.name: t for t in read_alias_file(args.aliases)}
+    for spec in args.targets:
+        t = parse_target(spec)
+        if t.name in targets and not t.aliases:
+            continue  # named again on the command line, aliases from the file
+        if t.name in targets:
+            t = Target(t.name, targets[t.name].aliases + t.aliases)
+        targets[t.name] = t
+    if not targets:
+        raise ValueError("give at least one --target (or an --aliases file)")
+    target_list = parse_targets(list(targets.values()))
+    docs = _read_documents(args.documents, args.text_column, args.id_column)
+    model_name = args.model or ("directed" if args.holder else "stance")
+    stance = _load(args, model_name)
     senti = None if args.sentiment_model == "none" else _load(args, args.sentiment_model)
+    several = len(docs) > 1
     table = analyze(
-        args.document.read_text(encoding="utf-8"), args.targets, holder=args.holder, model=stance, sentiment=senti
+        docs if several else next(iter(docs.values())),
+        target_list,
+        holder=args.holder,
+        model=stance,
+        sentiment=senti,
+        progress=not args.quiet and sys.stderr.isatty(),
     )
-    print(f"{args.document}: {table['sentence_index'].nunique()} sentences x {len(args.targets)} target(s)\n")
+    summary = summarize(table)
     proba_cols = [f"p_{name}" for name in stance.labels]
-    for i, group in table.groupby("sentence_index", sort=True):
-        rows = group.to_dict("records")
-        verdicts = "  ".join(f"{r['target']}: {r['label']} ({max(r[c] for c in proba_cols):.2f})" for r in rows)
-        senti_txt = f"  | sentiment: {rows[0]['sentiment']}" if senti is not None else ""
-        print(f"[{i}] {rows[0]['sentence']}\n     {verdicts}{senti_txt}\n")
+    if not args.quiet:
+        for doc_id, doc_table in table.groupby("document", sort=False) if several else [(None, table)]:
+            head = f"{doc_id}: " if doc_id is not None else f"{args.documents[0]}: "
+            print(
+                f"{head}{doc_table['sentence_index'].nunique()} sentences x {len(target_list)} target(s)"
+                + (f", holder {args.holder}" if args.holder else "")
+                + "\n"
+            )
+            for i, group in doc_table.groupby("sentence_index", sort=True):
+                rows = group.to_dict("records")
+                verdicts = "  ".join(
+                    f"{r['target']}{'' if r['mentioned'] else '*'}: {r['label']} ({max(r[c] for c in proba_cols):.2f})"
+                    for r in rows
+                )
+                senti_txt = f"  | sentiment: {rows[0]['sentiment']}" if senti is not None else ""
+                print(f"[{i}] {rows[0]['sentence']}\n     {verdicts}{senti_txt}\n")
+            print("(* = the sentence does not mention that target)\n")
+    _print_summary(summary, args.holder)
     if args.output:
         with TableWriter(args.output) as w:
             w.write(table)
         print(f"wrote {len(table)} rows to {args.output}")
+    if args.summary:
+        flat = summary.assign(decisive=[json.dumps(d, ensure_ascii=False) for d in summary["decisive"]])
+        with TableWriter(args.summary) as w:
+            w.write(flat)
+        print(f"wrote the summary ({len(summary)} rows) to {args.summary}")
+    if args.report or args.png:
+        title = "Who stands where" + (f": {args.holder}" if args.holder else "")
+        if not several:
+            title += f" in {args.documents[0].name}"
+        models = model_name + (f" + {args.sentiment_model}" if senti is not None else "")
+        if args.report:
+            write_report(table, args.report, title=title, targets=target_list, png=args.png, models=models)
+            print(f"wrote the report to {args.report}" + (f" and the heat map to {args.png}" if args.png else ""))
+        else:
+            from stancekit.report import heatmap_png
+
+            heatmap_png(table, args.png)
+            print(f"wrote the heat map to {args.png}")
     return 0
+
+
+def _print_summary(summary, holder: str | None) -> None:  # type: ignore[no-untyped-def]
+    """The per-document, per-target summary as aligned text."""
+    who = f"{holder} toward " if holder else ""
+    print(f"Summary: stance of {who}each target, over the sentences that mention it")
+    for rec in summary.to_dict("records"):
+        doc = f"{rec['document']}  " if "document" in rec else ""
+        if not rec["mentions"]:
+            print(f"  {doc}{rec['target']:<14} not mentioned in {rec['sentences']} sentences")
+            continue
+        print(
+            f"  {doc}{rec['target']:<14} {rec['stance']:<8} score {rec['score']:+.2f}  "
+            f"favor {rec['share_favor']:.0%}  against {rec['share_against']:.0%}  "
+            f"({rec['mentions']} of {rec['sentences']} sentences mention it)"
+        )
+        for d in rec["decisive"][:2]:
+            text = d["sentence"] if len(d["sentence"]) <= 110 else d["sentence"][:107] + "..."
+            print(f"      [{d['sentence_index']}] {d['label']:<7} {text}")
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

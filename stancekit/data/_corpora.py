@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable
@@ -261,6 +262,87 @@ def _load_financial_phrasebank(root: Path, split: str) -> list[dict[str, str | N
     return rows
 
 
+# ---------------------------------------------------------------------------- directed sentiment in news
+
+# Labels of "Who Blames or Endorses Whom?" (Park, Pan & Joo 2021), from the corpus repo's dse2qa.py.
+DIRECTED_LABELS = {
+    "0": "neutral",
+    "1": "ent1->ent2 positive",
+    "2": "ent2->ent1 positive",
+    "3": "ent1->ent2 negative",
+    "4": "ent2->ent1 negative",
+}
+# What each 5-class label says about the two directions (holder -> target): (ent1 -> ent2, ent2 -> ent1).
+_DIRECTED_STANCE = {
+    "0": ("none", "none"),
+    "1": ("favor", "none"),
+    "2": ("none", "favor"),
+    "3": ("against", "none"),
+    "4": ("none", "against"),
+}
+_BRACKETS = re.compile(r"[\[\]]")
+
+
+def read_directed_news(root: Path, split: str) -> list[tuple[str, str, str, str]]:
+    """The corpus's sentences as ``(sentence, ent1, ent2, label 0-4)``; the ``[...]`` entity marks removed.
+
+    Users' sentences carry no marks, so the model is trained and tested on unmarked text.
+    """
+    name = {"train": "train", "validation": "valid", "test": "test"}[split]
+    out = []
+    with _need(root / "directed_sentiment_news" / f"{name}.txt").open(encoding="utf-8", newline="") as fh:
+        for line_no, line in enumerate(fh, 1):
+            parts = line.rstrip("\r\n").split("\t")
+            if len(parts) != 4 or parts[3] not in _DIRECTED_STANCE:
+                raise ValueError(f"{fh.name}, line {line_no}: expected sentence, ent1, ent2, label 0-4")
+            sentence = " ".join(_BRACKETS.sub("", parts[0]).split())
+            out.append((sentence, parts[1].strip(), parts[2].strip(), parts[3]))
+    return out
+
+
+def _load_directed_news(root: Path, split: str) -> list[dict[str, str | None]]:
+    """Each sentence twice, once per direction: holder ent1 toward target ent2, and ent2 toward ent1."""
+    rows = []
+    for sentence, ent1, ent2, label in read_directed_news(root, split):
+        forward, backward = _DIRECTED_STANCE[label]
+        for holder, target, stance, group in (
+            (ent1, ent2, forward, "ent1->ent2"),
+            (ent2, ent1, backward, "ent2->ent1"),
+        ):
+            rows.append({"text": sentence, "target": target, "holder": holder, "label": stance, "group": group})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------- NewsMTSC
+
+_NEWSMTSC_LABELS = {2.0: "against", 4.0: "none", 6.0: "favor"}  # negative / neutral / positive toward the target
+_NEWSMTSC_VALIDATION_FRACTION = 0.1
+
+
+def _load_newsmtsc(root: Path, split: str) -> list[dict[str, str | None]]:
+    """Sentiment toward a named target in a news sentence, as stance labels (negative = against, ...).
+
+    No holder: the sentence's own attitude to the target. ``test_mt`` / ``test_rw`` are the corpus's
+    devtest_mt (several targets per sentence) and devtest_rw (real-world distribution) sets; validation is a
+    fixed hash-based 10% of the training sentences.
+    """
+    name = {"train": "train", "validation": "train", "test_mt": "devtest_mt", "test_rw": "devtest_rw"}[split]
+    rows = []
+    with _need(root / "newsmtsc" / f"{name}.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            sentence = rec["sentence_normalized"].strip()
+            if split in ("train", "validation"):
+                is_val = _stable_fraction(sentence) < _NEWSMTSC_VALIDATION_FRACTION
+                if is_val != (split == "validation"):
+                    continue
+            for tgt in rec["targets"]:
+                rows.append(
+                    _row(sentence, _NEWSMTSC_LABELS[float(tgt["polarity"])], tgt["mention"].strip(), "newsmtsc")
+                )
+    return rows
+
+
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
@@ -276,6 +358,20 @@ DATASETS: dict[str, DatasetInfo] = {
         ),
         DatasetInfo(
             "vast", "stance", ("train", "validation", "test"), "VAST zero/few-shot stance on open topics", _load_vast
+        ),
+        DatasetInfo(
+            "directed-news",
+            "stance",
+            ("train", "validation", "test"),
+            "who -> whom sentiment in news (Park et al. 2021), each sentence in both directions, with holders",
+            _load_directed_news,
+        ),
+        DatasetInfo(
+            "newsmtsc",
+            "stance",
+            ("train", "validation", "test_mt", "test_rw"),
+            "NewsMTSC target sentiment in news as stance (negative=against); test_mt/test_rw = devtest_mt/rw",
+            _load_newsmtsc,
         ),
         DatasetInfo(
             "semeval2017",

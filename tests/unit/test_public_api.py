@@ -27,6 +27,7 @@ def test_all_matches_exports() -> None:
         "cli",
         "progress",
         "distributed",
+        "report",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
