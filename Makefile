@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 PYTEST_ARGS ?=
 
-.PHONY: install demo test check lint typecheck format models clean
+.PHONY: install demo seed-report test check lint typecheck format models clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +23,20 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## Score the seed article against CSTO and Russia with the shipped models; print sentences, stance, sentiment.
+SEED_ANALYSIS = seeds/armenia-csto-news.txt --aliases seeds/armenia-csto-targets.yaml --holder Armenia
+
+## Who stands where in the seed article: Armenia toward the CSTO, Russia, Azerbaijan and the West, sentence by
+## sentence, with the summary; also writes an HTML report and a heat map to build/.
 demo: install
-	$(BIN)/stancekit analyze seeds/armenia-csto-news.txt --target CSTO --target Russia
+	mkdir -p build
+	$(BIN)/stancekit analyze $(SEED_ANALYSIS) --report build/armenia-csto-report.html \
+		--png build/armenia-csto-heatmap.png --force
+	@echo "open build/armenia-csto-report.html in a browser for the report"
+
+## Regenerate the report committed in seeds/ (the same analysis as the demo).
+seed-report: install
+	$(BIN)/stancekit analyze $(SEED_ANALYSIS) --quiet --report seeds/armenia-csto-report.html \
+		--png seeds/armenia-csto-heatmap.png --summary seeds/armenia-csto-summary.csv --force
 
 ## Lint, type-check and run the whole test suite (unit + integration; corpora tests skip without STANCEKIT_DATA).
 test: install lint typecheck
@@ -48,6 +59,7 @@ format: install
 models: install
 	$(BIN)/stancekit train models/stance-minilm/train.yaml
 	$(BIN)/stancekit train models/sentiment-minilm/train.yaml
+	$(BIN)/stancekit train models/directed-minilm/train.yaml   # starts from stance-minilm: train that first
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Accuracy suite: every shipped model on every test split it supports, beside a TF-IDF baseline and anchors.
 
-    STANCEKIT_DATA=../shared/data python benchmarks/accuracy.py [--models stance sentiment] [--no-baseline]
+    STANCEKIT_DATA=../shared/data python benchmarks/accuracy.py [--models stance sentiment directed] [--no-baseline]
 
 Writes ``benchmarks/results/accuracy-<model>.json`` and prints the markdown table that ``benchmarks/README.md``
 carries. The TF-IDF + linear SVM baseline is trained in the same run on the same training sources as the model
@@ -51,6 +51,8 @@ HEADLINE = {
     "tweeteval-sentiment": "macro_recall",
     "sst2": "accuracy",
     "financial-phrasebank": "accuracy",
+    "directed-news": "macro_f1",
+    "newsmtsc": "macro_f1",
 }
 
 
@@ -128,6 +130,16 @@ def table(results: list[dict[str, Any]]) -> str:
             anchors = "; ".join(f"{a['system']} {a['value']:.1f}" for a in entry["anchors"]) or "—"
             base_txt = f"{100 * base:.1f}" if base is not None else "—"
             lines.append(f"| {res['model']} | `{label}` | {metric} | **{100 * ours:.1f}** | {base_txt} | {anchors} |")
+            blind = entry["model"].get("holder_blind")
+            if blind is not None and "five_class" in entry["model"]:
+                five = entry["model"]["five_class"]
+                lines.append(
+                    f"| | &nbsp;&nbsp;same rows, holder not given | {metric} | {100 * blind['metrics'][metric]:.1f} | | |"
+                )
+                lines.append(
+                    f"| | &nbsp;&nbsp;the corpus's 5 classes | macro_f1 | {100 * five['macro_f1']:.1f} | | "
+                    f"(mAP {100 * five['mean_average_precision']:.1f}, accuracy {100 * five['accuracy']:.1f}) |"
+                )
             groups = entry["model"]["groups"]
             if len(groups) > 1:
                 base_groups = entry.get("tfidf_baseline", {}).get("groups", {})

@@ -38,6 +38,7 @@ def _documents(document: Documents) -> tuple[list[tuple[str | None, str]], bool]
     """``[(document id or None, text)]`` and whether several documents were given."""
     if isinstance(document, str):
         return [(None, document)], False
+    docs: list[tuple[str | None, str]]
     if isinstance(document, Mapping):
         docs = [(str(k), v) for k, v in document.items()]
     elif isinstance(document, Sequence):

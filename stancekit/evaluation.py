@@ -59,15 +59,16 @@ def evaluate_classifier(
     }
 
 
-def decode_directed(forward: np.ndarray, backward: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
-    """The directed-sentiment corpus's 5 classes (0 neutral, 1/2 ent1->ent2 / ent2->ent1 positive, 3/4 the same
-    negative) from the two holder-aware predictions of a sentence: ent1 toward ent2 and ent2 toward ent1.
+def directed_scores(forward: np.ndarray, backward: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """Scores of the directed-sentiment corpus's 5 classes (0 neutral, 1/2 ent1->ent2 / ent2->ent1 positive,
+    3/4 the same negative) from the two holder-aware predictions of each sentence: ent1 toward ent2 (forward)
+    and ent2 toward ent1 (backward), each ``(n, 3)`` in ``labels`` order.
 
-    Each class's score is the probability of its pair of directions, the two taken as independent, e.g.
-    class 1 = P(ent1 favors ent2) x P(ent2 has no stance toward ent1); the highest wins. Returns class ids.
+    A class's score is the probability of its pair of directions, the two taken as independent, e.g.
+    class 1 = P(ent1 favors ent2) x P(ent2 has no stance toward ent1). Returns ``(n, 5)``.
     """
     a, f, n = (labels.index(x) for x in ("against", "favor", "none"))
-    scores = np.stack(
+    return np.stack(
         [
             forward[:, n] * backward[:, n],
             forward[:, f] * backward[:, n],
@@ -77,7 +78,11 @@ def decode_directed(forward: np.ndarray, backward: np.ndarray, labels: tuple[str
         ],
         axis=1,
     )
-    return scores.argmax(axis=1)
+
+
+def decode_directed(forward: np.ndarray, backward: np.ndarray, labels: tuple[str, ...]) -> np.ndarray:
+    """The 5-class prediction (class ids) of :func:`directed_scores`: the highest-scoring class."""
+    return directed_scores(forward, backward, labels).argmax(axis=1)
 
 
 def evaluate_directed(
@@ -92,9 +97,10 @@ def evaluate_directed(
     - ``holder_blind``: the same rows scored by the same model *without* the holder (target only): the
       difference to ``metrics`` is what knowing the holder is worth;
     - ``five_class``: the corpus's own 5-class task (neutral, ent1->ent2 / ent2->ent1 positive / negative),
-      accuracy and macro-F1, decoded from the two directions by :func:`decode_directed` (holder-aware only).
+      accuracy (= micro-F1), macro-F1 and mean average precision, as the corpus authors' ``metrics.py`` reports
+      them, from the two directions by :func:`directed_scores` (holder-aware models only).
     """
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+    from sklearn.metrics import accuracy_score, average_precision_score, confusion_matrix, f1_score
 
     from stancekit.data import data_root
     from stancekit.data._corpora import _DIRECTED_STANCE, DIRECTED_LABELS, read_directed_news
@@ -128,7 +134,12 @@ def evaluate_directed(
     aware = clf.predict_proba(texts, targets=targets, holders=holders, progress=progress)
     pred = [clf.labels[i] for i in aware.argmax(axis=1)]
     five_gold = np.array([int(label) for *_, label in sentences])
-    five_pred = decode_directed(aware[0::2], aware[1::2], clf.labels)
+    five_scores = directed_scores(aware[0::2], aware[1::2], clf.labels)
+    five_pred = five_scores.argmax(axis=1)
+    # The corpus authors' metrics.py reports micro-F1 (= accuracy), macro-F1 and the mean average precision
+    # over the five classes; the same here.
+    present = [k for k in range(5) if (five_gold == k).any()]
+    mean_ap = float(np.mean([average_precision_score(five_gold == k, five_scores[:, k]) for k in present]))
     out |= {
         "metrics": classification_scores(gold, pred, "stance"),
         "groups": grouped_scores(gold, pred, groups, "stance"),
@@ -137,6 +148,7 @@ def evaluate_directed(
             "labels": [DIRECTED_LABELS[str(i)] for i in range(5)],
             "accuracy": float(accuracy_score(five_gold, five_pred)),
             "macro_f1": float(f1_score(five_gold, five_pred, labels=list(range(5)), average="macro", zero_division=0)),
+            "mean_average_precision": mean_ap,
             "confusion": confusion_matrix(five_gold, five_pred, labels=list(range(5))).tolist(),
         },
     }
@@ -241,7 +253,7 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
         if five:
             lines.append(
                 f"| the corpus's 5 classes (decoded from both directions) | {_pct(five['accuracy'])} | "
-                f"{_pct(five['macro_f1'])} | — |"
+                f"{_pct(five['macro_f1'])} | — (mAP {_pct(five.get('mean_average_precision'))}) |"
             )
     lines += [
         "",

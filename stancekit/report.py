@@ -116,6 +116,10 @@ def heatmap_png(
     return data
 
 
+def _isna(value: Any) -> bool:
+    return isinstance(value, float) and value != value  # NaN: a summary cell with nothing to count
+
+
 def _mix(rgb: tuple[int, int, int], strength: float) -> str:
     """``rgb`` blended into white by ``strength`` in [0, 1], as a CSS color."""
     s = max(0.0, min(1.0, strength)) * 0.75
@@ -180,6 +184,7 @@ def write_report(
     summary_rows = []
     decisive_keys: set[tuple[str | None, int]] = set()
     for rec in summary.to_dict("records"):
+        rec = {k: (None if k != "decisive" and _isna(v) else v) for k, v in rec.items()}
         score = rec["score"]
         width = 0 if score is None else round(abs(score) * 60)
         summary_rows.append(

@@ -125,6 +125,9 @@ def read_alias_file(path: str | os.PathLike[str]) -> list[Target]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ValueError(f"{p}: cannot read the alias file: {exc}") from exc
     if isinstance(data, list):
+        bad = [x for x in data if not isinstance(x, str)]
+        if bad:
+            raise ValueError(f"{p}: a list of targets must hold names only, got {bad[0]!r}")
         data = {name: [] for name in data}
     if not isinstance(data, dict) or not data:
         raise ValueError(f"{p}: expected a mapping of target -> list of aliases, e.g. 'Russia: [Moscow, Kremlin]'")

@@ -279,8 +279,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     targets: dict[str, Target] = {}
     if args.aliases:
         targets = {t.name: t for t in read_alias_file(args.aliases)}
-    for spec in args.targets:
-        t = parse_target(spec)
+    named = [parse_target(spec) for spec in args.targets]
+    if named:
+        parse_targets(named)  # a target named twice on the command line is an error
+    for t in named:
         if t.name in targets and not t.aliases:
             continue  # named again on the command line, aliases from the file
         if t.name in targets:

@@ -176,7 +176,7 @@ def test_holder_refused_until_a_holder_model(
             "Armenia",
         ]
     )
-    assert code == 2 and "not trained with holders" in capsys.readouterr().err
+    assert code == 2 and "need a holder-aware model such as --model directed" in capsys.readouterr().err
 
 
 def test_python_dash_m(tmp_path: Path) -> None:

@@ -26,7 +26,39 @@ COUNTS = {
     ("sst2", "dev"): 872,
     ("sst2", "test"): 1821,
     ("financial-phrasebank", "test"): 2264,
+    # directed-news: each sentence asked in both directions (train 13,144 / valid 1,461 / test 1,623 sentences)
+    ("directed-news", "train"): 2 * 13144,
+    ("directed-news", "validation"): 2 * 1461,
+    ("directed-news", "test"): 2 * 1623,
+    ("newsmtsc", "test_mt"): 1476,
+    ("newsmtsc", "test_rw"): 1146,
 }
+
+
+@requires_data
+def test_directed_news_maps_directions_and_holders() -> None:
+    test = load_dataset("directed-news", "test")
+    # README per-class counts of test: 1 (1->2 positive) 166, 2 (2->1 positive) 33, 3 (1->2 negative) 316, 4: 48
+    assert Counter(zip(test["group"], test["label"])) == {
+        ("ent1->ent2", "favor"): 166,
+        ("ent2->ent1", "favor"): 33,
+        ("ent1->ent2", "against"): 316,
+        ("ent2->ent1", "against"): 48,
+        ("ent1->ent2", "none"): 1623 - 166 - 316,
+        ("ent2->ent1", "none"): 1623 - 33 - 48,
+    }
+    assert all(h and t and h != t for h, t in zip(test["holder"], test["target"]))
+    assert not any("[" in x or "]" in x for x in test["text"])  # entity marks removed
+    first, second = test[0], test[1]
+    assert first["text"] == second["text"] and (first["holder"], first["target"]) == (second["target"], second["holder"])
+
+
+@requires_data
+def test_newsmtsc_validation_is_carved_from_train() -> None:
+    train, val = load_dataset("newsmtsc", "train"), load_dataset("newsmtsc", "validation")
+    assert train.num_rows + val.num_rows == 8739
+    assert not set(train["text"]) & set(val["text"])  # whole sentences go one way
+    assert set(val["label"]) == {"against", "favor", "none"} and all(h is None for h in val["holder"])
 
 
 @requires_data

@@ -1,0 +1,113 @@
+"""The shipped holder-aware model (models/directed-minilm): hand-written sentences whose holder changes the
+answer, the seed article's report, and the floors on the directed-sentiment and NewsMTSC test splits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import stancekit
+from stancekit.evaluation import evaluate_classifier
+from tests.conftest import REPO, requires_data, shipped
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(
+        not (shipped("directed-minilm") / "config.json").is_file(), reason="models/directed-minilm not present"
+    ),
+]
+
+# (sentence, target, the holder whose stance the sentence states, its label, a holder it says nothing about).
+# Written before the model was trained; the test asks for most of them, not all (see the threshold below).
+CASES = [
+    ("Russia is displeased with the West's diplomatic efforts in the Caucasus.", "the West", "Russia", "against", "Armenia"),
+    ("Armenia thanked the European Union for its help in the peace talks.", "the European Union", "Armenia", "favor", "Russia"),
+    ("Azerbaijan accused Armenia of violating the ceasefire.", "Armenia", "Azerbaijan", "against", "Russia"),
+    ("Pashinyan criticized Moscow for failing to defend Armenia.", "Moscow", "Pashinyan", "against", "Washington"),
+    ("The White House praised Japan for its firm support of the sanctions.", "Japan", "The White House", "favor", "China"),
+    ("Putin condemned NATO's expansion toward Russia's borders.", "NATO", "Putin", "against", "France"),
+    ("Sanders endorsed Biden and urged his supporters to vote for him.", "Biden", "Sanders", "favor", "Trump"),
+    ("Trump attacked the Federal Reserve for raising interest rates again.", "the Federal Reserve", "Trump", "against", "Merkel"),
+]
+
+
+@pytest.fixture(scope="module")
+def directed() -> stancekit.Classifier:
+    return stancekit.load("directed")
+
+
+def test_folder_is_small_safe_and_holder_aware() -> None:
+    folder = shipped("directed-minilm")
+    assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) < 25 * 1024 * 1024
+    assert not [p for p in folder.rglob("*") if p.suffix in {".bin", ".pkl", ".pickle", ".pt", ".joblib"}]
+    config = json.loads((folder / "config.json").read_text())
+    assert config["stancekit"]["uses_holder"] is True and config["stancekit"]["weights"] == "delta"
+    card = (folder / "README.md").read_text()
+    assert "what the holder is worth" in card and "stancekit train models/directed-minilm/train.yaml" in card
+
+
+def test_the_holder_changes_the_answer(directed: stancekit.Classifier) -> None:
+    texts = [c[0] for c in CASES]
+    targets = [c[1] for c in CASES]
+    stated = directed.predict(texts, targets=targets, holders=[c[2] for c in CASES])
+    other = directed.predict(texts, targets=targets, holders=[c[4] for c in CASES])
+    right_stated = sum(p == c[3] for p, c in zip(stated, CASES))
+    right_other = sum(p == "none" for p in other)
+    report = list(zip(texts, stated, other))
+    # 8 sentences x 2 holders: at least 13 of 16 right, and the holder flips the label in at least 6 of 8.
+    assert right_stated + right_other >= 13, report
+    assert sum(a != b for a, b in zip(stated, other)) >= 6, report
+
+
+def test_analyze_defaults_to_the_directed_model_with_a_holder() -> None:
+    doc = (REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
+    table = stancekit.analyze(doc, {"Russia": ["Moscow", "Kremlin"]}, holder="Armenia", sentiment=None)
+    assert (table["holder"] == "Armenia").all() and len(table) == table["sentence_index"].nunique()
+    summary = stancekit.summarize(table)
+    assert summary.loc[0, "mentions"] >= 5
+
+
+def test_seed_report_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stancekit",
+            "analyze",
+            "seeds/armenia-csto-news.txt",
+            "--aliases",
+            "seeds/armenia-csto-targets.yaml",
+            "--holder",
+            "Armenia",
+            "--report",
+            str(tmp_path / "r.html"),
+            "--png",
+            str(tmp_path / "r.png"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout
+    assert "Summary: stance of Armenia toward each target" in out
+    assert (tmp_path / "r.html").stat().st_size > 10_000 and (tmp_path / "r.png").stat().st_size > 1_000
+
+
+@requires_data
+def test_directed_news_floor_and_holder_gain(directed: stancekit.Classifier) -> None:
+    result = evaluate_classifier(directed, "directed-news", "test")
+    aware, blind = result["metrics"]["macro_f1"], result["holder_blind"]["metrics"]["macro_f1"]
+    # Measured at training (see the model card); floors a little under, so that a regression is caught.
+    assert aware >= 0.55, result["metrics"]
+    assert aware - blind >= 0.05, (aware, blind)
+    assert result["five_class"]["macro_f1"] >= 0.40, result["five_class"]
+
+
+@requires_data
+@pytest.mark.parametrize("split", ["test_mt", "test_rw"])
+def test_newsmtsc_floor(directed: stancekit.Classifier, split: str) -> None:
+    result = evaluate_classifier(directed, "newsmtsc", split)
+    assert result["metrics"]["macro_f1"] >= 0.55, result["metrics"]
