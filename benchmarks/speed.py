@@ -1,0 +1,473 @@
+"""Speed suite: stancekit's inference core against a plain Hugging Face pipeline on the same network.
+
+    STANCEKIT_DATA=../shared/data python benchmarks/speed.py [--quick] [--device cpu|cuda] [--out DIR]
+
+Measured in one process, on the shipped models and the same texts:
+
+- **throughput** of the float32 ``transformers.pipeline("text-classification", batch_size=32)`` (the baseline)
+  and of stancekit's core, by default settings and by precision (float32, bfloat16, int8 dynamic quantization on
+  CPU; float16/bfloat16 on CUDA), on SemEval-2016 test tweets with their targets (stance pairs) and TweetEval
+  sentiment test tweets; each method scores the texts in timed slices after a warm-up, and rows/s is the median
+  over slices with the 10th/90th percentiles as spread; label agreement with the float32 reference and the
+  largest absolute probability difference are reported for every method;
+- **latency** of a single text (batch of one, warm): p50 / p99 over many calls, pipeline vs stancekit;
+- **cost growth**: rows/s and peak memory as the input grows (16, 64, 256, 512 tokens) and as the batch grows;
+  mixed-length input with 1% very long rows against uniform input.
+
+Writes ``speed-<device>.json`` (hardware, versions, git commit, settings, results) and PNG plots to ``--out``
+(default ``benchmarks/results``). Installs nothing and downloads nothing. ``--quick`` runs in under a minute
+on a 2-core CPU; the default run in a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import stancekit
+from stancekit.classifier import Classifier
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Workload:
+    name: str
+    texts: list[str]
+    targets: list[str] | None  # stance pairs, or None for single texts
+
+
+# ------------------------------------------------------------------------------------------------- measurement
+
+
+class PeakMemory:
+    """Peak resident memory of this process while the block runs (a sampling thread), or peak CUDA memory."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        import psutil
+
+        proc = psutil.Process()
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, proc.memory_info().rss / 2**20)
+            self._stop.wait(0.01)
+
+    def __enter__(self) -> PeakMemory:
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        else:
+            self._thread = threading.Thread(target=self._sample, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+            self.peak_mb = torch.cuda.max_memory_allocated(self.device) / 2**20
+        else:
+            self._stop.set()
+            self._thread.join()
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _slices(n: int, k: int) -> list[slice]:
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    return [slice(int(a), int(b)) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def timed_throughput(
+    fn: Callable[[list[str], list[str] | None], np.ndarray], work: Workload, device: torch.device, slices: int
+) -> tuple[dict[str, float], np.ndarray]:
+    """Warm up, then score the workload in ``slices`` timed parts; rows/s as median and p10/p90 over the parts."""
+    warm = min(32, len(work.texts))
+    fn(work.texts[:warm], work.targets[:warm] if work.targets else None)
+    rates, outs = [], []
+    total = 0.0
+    for part in _slices(len(work.texts), slices):
+        texts = work.texts[part]
+        targets = work.targets[part] if work.targets else None
+        _sync(device)
+        t0 = time.perf_counter()
+        outs.append(fn(texts, targets))
+        _sync(device)
+        dt = time.perf_counter() - t0
+        total += dt
+        rates.append(len(texts) / dt)
+    stats = {
+        "rows_per_s": float(np.median(rates)),
+        "p10": float(np.percentile(rates, 10)),
+        "p90": float(np.percentile(rates, 90)),
+        "overall_rows_per_s": len(work.texts) / total,
+        "slices": len(rates),
+    }
+    return stats, np.concatenate(outs)
+
+
+def agreement(proba: np.ndarray, reference: np.ndarray) -> dict[str, float]:
+    return {
+        "label_agreement": float((proba.argmax(1) == reference.argmax(1)).mean()),
+        "max_abs_prob_diff": float(np.abs(proba - reference).max()),
+    }
+
+
+def latency(fn: Callable[[list[str], list[str] | None], np.ndarray], work: Workload, calls: int) -> dict[str, float]:
+    """Batch of one, warm: milliseconds per call, p50 and p99."""
+    for i in range(5):
+        fn([work.texts[i]], [work.targets[i]] if work.targets else None)
+    times = []
+    for i in range(calls):
+        j = i % len(work.texts)
+        t0 = time.perf_counter()
+        fn([work.texts[j]], [work.targets[j]] if work.targets else None)
+        times.append(1000 * (time.perf_counter() - t0))
+    return {"p50_ms": float(np.percentile(times, 50)), "p99_ms": float(np.percentile(times, 99)), "calls": calls}
+
+
+# ------------------------------------------------------------------------------------------------------ methods
+
+
+def pipeline_fn(clf: Classifier, device: torch.device) -> Callable[[list[str], list[str] | None], np.ndarray]:
+    """The baseline: transformers' text-classification pipeline, float32, batch 32, on the same network."""
+    from transformers import pipeline
+
+    if clf.dtype != torch.float32:
+        raise ValueError("the baseline runs the float32 network; pass a classifier loaded with dtype='float32'")
+    pipe = pipeline(
+        "text-classification", model=clf.model, tokenizer=clf.tokenizer, batch_size=32, device=device, top_k=None
+    )
+    order = {name: i for i, name in enumerate(clf.labels)}
+
+    def run(texts: list[str], targets: list[str] | None) -> np.ndarray:
+        inputs: Any = (
+            [{"text": t, "text_pair": x} for t, x in zip(targets, texts)] if targets is not None else list(texts)
+        )
+        out = pipe(inputs, truncation=True, max_length=clf.spec.max_length)
+        proba = np.zeros((len(texts), len(order)), dtype=np.float32)
+        for i, row in enumerate(out):
+            for item in row:
+                proba[i, order[item["label"]]] = item["score"]
+        return proba
+
+    return run
+
+
+def core_fn(clf: Classifier) -> Callable[[list[str], list[str] | None], np.ndarray]:
+    def run(texts: list[str], targets: list[str] | None) -> np.ndarray:
+        return clf.predict_proba(texts, targets=targets)
+
+    return run
+
+
+@contextlib.contextmanager
+def variant(name: str, base: str | os.PathLike[str], device: torch.device) -> Iterator[Classifier | None]:
+    """A freshly loaded classifier for one precision setting (None where the device cannot run it)."""
+    if name == "int8-dynamic":
+        if device.type != "cpu":
+            yield None
+            return
+        clf = stancekit.load(base, device="cpu", dtype="float32")
+        clf.model = torch.ao.quantization.quantize_dynamic(clf.model, {torch.nn.Linear}, dtype=torch.qint8)
+        yield clf
+        return
+    try:
+        clf = stancekit.load(base, device=str(device), dtype=name)
+    except ValueError:
+        yield None
+        return
+    yield clf
+
+
+# -------------------------------------------------------------------------------------------------- workloads
+
+
+def workloads(n: int) -> list[tuple[str, Workload]]:
+    from stancekit.data import load_dataset
+
+    stance = load_dataset("semeval2016", "test")
+    senti = load_dataset("tweeteval-sentiment", "test")
+    take = lambda ds: list(range(min(n, ds.num_rows)))  # noqa: E731
+    s_idx, t_idx = take(stance), take(senti)
+    return [
+        (
+            "stance",
+            Workload(
+                "SemEval-2016 test (target, tweet) pairs",
+                [stance["text"][i] for i in s_idx],
+                [stance["target"][i] for i in s_idx],
+            ),
+        ),
+        ("sentiment", Workload("TweetEval sentiment test tweets", [senti["text"][i] for i in t_idx], None)),
+    ]
+
+
+_FILLER = (
+    "the government said on monday that it would support the new treaty while critics in parliament "
+    "warned about the cost of the plan and the people in the region asked for more help"
+)
+
+
+def synthetic(clf: Classifier, tokens: int, rows: int, seed: int = 0) -> list[str]:
+    """Texts of about ``tokens`` word-piece tokens each, from a fixed vocabulary of common words."""
+    rng = np.random.default_rng(seed)
+    words = _FILLER.split()
+    out = []
+    for _ in range(rows):
+        n = max(1, tokens - 2)
+        text = " ".join(rng.choice(words, size=n))
+        ids = clf.tokenizer(text, truncation=True, max_length=tokens)["input_ids"]
+        out.append(clf.tokenizer.decode(ids[1:-1]))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- the suite
+
+
+def hardware(device: torch.device) -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+    import transformers
+
+    info["transformers"] = transformers.__version__
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda"] = torch.version.cuda
+    return info
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def run_suite(args: argparse.Namespace) -> dict[str, Any]:
+    device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
+    quick = args.quick
+    n = args.rows or (256 if quick else 1024)
+    slices = 4 if quick else 8
+    precisions = ["float32", "bfloat16", "int8-dynamic"] if device.type == "cpu" else ["float32", "float16", "bfloat16"]
+    result: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "commit": git_commit(),
+        "device": str(device),
+        "hardware": hardware(device),
+        "settings": {"rows": n, "slices": slices, "quick": quick, "pipeline_batch_size": 32},
+        "models": {},
+    }
+    for model_name, work in workloads(n):
+        if args.models and model_name not in args.models:
+            continue
+        print(f"[{model_name}] {work.name}: {len(work.texts)} rows", file=sys.stderr)
+        default = stancekit.load(model_name, device=str(device))
+        entry: dict[str, Any] = {
+            "workload": work.name,
+            "rows": len(work.texts),
+            "default": {
+                "dtype": str(default.dtype).replace("torch.", ""),
+                "batch_size": default.batch_size,
+                "max_tokens": default.max_tokens,
+            },
+            "mean_tokens": float(
+                np.mean(
+                    [
+                        len(x)
+                        for x in default.tokenizer(
+                            *((work.targets, work.texts) if work.targets else (work.texts,)), truncation=True
+                        )["input_ids"]
+                    ]
+                )
+            ),
+        }
+        reference = stancekit.load(model_name, device=str(device), dtype="float32")
+        ref_stats, ref = timed_throughput(core_fn(reference), work, device, slices)
+        base_stats, base = timed_throughput(pipeline_fn(reference, device), work, device, slices)
+        base_stats |= agreement(base, ref)
+        entry["pipeline_float32"] = base_stats
+        entry["methods"] = {}
+        def_stats, def_out = timed_throughput(core_fn(default), work, device, slices)
+        entry["methods"]["stancekit default"] = def_stats | agreement(def_out, ref)
+        entry["methods"]["stancekit float32"] = ref_stats | agreement(ref, ref)
+        for name in precisions:
+            if name == "float32":
+                continue
+            with variant(name, model_name, device) as clf:
+                if clf is None:
+                    entry["methods"][f"stancekit {name}"] = {"skipped": f"{name} is not available on {device}"}
+                    continue
+                stats, out = timed_throughput(core_fn(clf), work, device, slices)
+                entry["methods"][f"stancekit {name}"] = stats | agreement(out, ref)
+        for stats in entry["methods"].values():
+            if "rows_per_s" in stats:
+                stats["vs_pipeline"] = stats["rows_per_s"] / base_stats["rows_per_s"]
+        calls = 30 if quick else 200
+        entry["latency"] = {
+            "pipeline_float32": latency(pipeline_fn(reference, device), work, calls),
+            "stancekit default": latency(core_fn(default), work, calls),
+        }
+        entry["latency"]["p50_ratio_stancekit_over_pipeline"] = (
+            entry["latency"]["stancekit default"]["p50_ms"] / entry["latency"]["pipeline_float32"]["p50_ms"]
+        )
+        result["models"][model_name] = entry
+        print(f"[{model_name}] {json.dumps(entry['methods']['stancekit default'])}", file=sys.stderr)
+
+    # Cost growth, on the sentiment model's default settings (the stance model is the same network).
+    clf = stancekit.load("sentiment", device=str(device))
+    growth: dict[str, Any] = {"by_length": [], "by_batch": [], "mixed": {}}
+    lengths = [16, 64, 256] if quick else [16, 64, 256, 512]
+    for tokens in lengths:
+        rows = max(16, (64 if quick else 256) * 64 // tokens)
+        texts = synthetic(clf, tokens, rows)
+        with PeakMemory(device) as mem:
+            stats, _ = timed_throughput(core_fn(clf), Workload(f"{tokens} tokens", texts, None), device, 4)
+        growth["by_length"].append({"tokens": tokens, "rows": rows, **stats, "peak_memory_mb": mem.peak_mb})
+        print(f"[growth] {tokens} tokens: {stats['rows_per_s']:.1f} rows/s", file=sys.stderr)
+    texts64 = synthetic(clf, 64, 128 if quick else 512)
+    saved = clf.batch_size, clf.max_tokens
+    for batch in [1, 8, 32, 128] if quick else [1, 4, 16, 32, 64, 128, 256]:
+        clf.batch_size, clf.max_tokens = batch, max(saved[1], batch * 64)
+        with PeakMemory(device) as mem:
+            stats, _ = timed_throughput(core_fn(clf), Workload("64 tokens", texts64, None), device, 4)
+        growth["by_batch"].append({"batch_size": batch, **stats, "peak_memory_mb": mem.peak_mb})
+    clf.batch_size, clf.max_tokens = saved
+    senti_texts = workloads(n)[1][1].texts
+    outliers = synthetic(clf, 512, max(1, len(senti_texts) // 100), seed=1)
+    mixed = list(senti_texts)
+    for k, text in enumerate(outliers):  # spread the long rows through the input
+        mixed[(k * 97) % len(mixed)] = text
+    uniform_stats, _ = timed_throughput(core_fn(clf), Workload("uniform", senti_texts, None), device, 4)
+    mixed_stats, _ = timed_throughput(core_fn(clf), Workload("1% outliers", mixed, None), device, 4)
+    growth["mixed"] = {
+        "uniform": uniform_stats,
+        "with_1pct_512_token_rows": mixed_stats,
+        "ratio": mixed_stats["overall_rows_per_s"] / uniform_stats["overall_rows_per_s"],
+    }
+    result["growth"] = growth
+    return result
+
+
+def plots(result: dict[str, Any], out: Path) -> list[Path]:
+    from matplotlib.figure import Figure
+
+    device = result["device"].split(":")[0] + ("-quick" if result["settings"]["quick"] else "")
+    written = []
+    g = result["growth"]
+    fig = Figure(figsize=(5, 3.4), dpi=110)
+    ax = fig.add_subplot()
+    xs = [r["batch_size"] for r in g["by_batch"]]
+    ax.errorbar(
+        xs,
+        [r["rows_per_s"] for r in g["by_batch"]],
+        yerr=[
+            [r["rows_per_s"] - r["p10"] for r in g["by_batch"]],
+            [r["p90"] - r["rows_per_s"] for r in g["by_batch"]],
+        ],
+        marker="o",
+        capsize=3,
+    )
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("batch size (rows)")
+    ax.set_ylabel("rows/s (64-token inputs)")
+    ax.set_title(f"throughput vs batch size ({device})", fontsize=10)
+    fig.tight_layout()
+    path = out / f"speed-{device}-batch.png"
+    fig.savefig(path)
+    written.append(path)
+    fig = Figure(figsize=(5, 3.4), dpi=110)
+    ax = fig.add_subplot()
+    ax.plot([r["tokens"] for r in g["by_length"]], [r["rows_per_s"] for r in g["by_length"]], marker="o")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("tokens per input")
+    ax.set_ylabel("rows/s")
+    ax.set_title(f"throughput vs input length ({device})", fontsize=10)
+    fig.tight_layout()
+    path = out / f"speed-{device}-length.png"
+    fig.savefig(path)
+    written.append(path)
+    return written
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [
+        "| model | method | rows/s (p10-p90) | vs pipeline | label agreement | max abs dp |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, entry in result["models"].items():
+        base = entry["pipeline_float32"]
+        rows = [("HF pipeline float32 (baseline)", base | {"vs_pipeline": 1.0}), *entry["methods"].items()]
+        for method, s in rows:
+            if "skipped" in s:
+                lines.append(f"| {name} | {method} | skipped: {s['skipped']} | | | |")
+                continue
+            lines.append(
+                f"| {name} | {method} | {s['rows_per_s']:.1f} ({s['p10']:.1f}-{s['p90']:.1f}) | "
+                f"{s['vs_pipeline']:.2f}x | {100 * s['label_agreement']:.2f}% | {s['max_abs_prob_diff']:.4f} |"
+            )
+        lat = entry["latency"]
+        lines.append(
+            f"| {name} | latency, batch of one (p50 / p99 ms) | pipeline {lat['pipeline_float32']['p50_ms']:.1f} / "
+            f"{lat['pipeline_float32']['p99_ms']:.1f}; stancekit {lat['stancekit default']['p50_ms']:.1f} / "
+            f"{lat['stancekit default']['p99_ms']:.1f} | | | |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a smaller run (under a minute on a 2-core CPU)")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    parser.add_argument("--rows", type=int, help="texts per workload (default 1024; --quick 256)")
+    parser.add_argument("--models", nargs="+", choices=["stance", "sentiment"], help="default: both")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON and the plots")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    result = run_suite(args)
+    result["wall_s"] = round(time.time() - started, 1)
+    device = result["device"].split(":")[0]
+    path = args.out / f"speed-{device}{'-quick' if args.quick else ''}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    pngs = plots(result, args.out)
+    print(table(result))
+    print(f"\nwrote {path} and {', '.join(str(p) for p in pngs)} in {result['wall_s']} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
