@@ -133,9 +133,8 @@ def table(results: list[dict[str, Any]]) -> str:
             blind = entry["model"].get("holder_blind")
             if blind is not None and "five_class" in entry["model"]:
                 five = entry["model"]["five_class"]
-                lines.append(
-                    f"| | &nbsp;&nbsp;same rows, holder not given | {metric} | {100 * blind['metrics'][metric]:.1f} | | |"
-                )
+                blind_value = 100 * blind["metrics"][metric]
+                lines.append(f"| | &nbsp;&nbsp;same rows, holder not given | {metric} | {blind_value:.1f} | | |")
                 lines.append(
                     f"| | &nbsp;&nbsp;the corpus's 5 classes | macro_f1 | {100 * five['macro_f1']:.1f} | | "
                     f"(mAP {100 * five['mean_average_precision']:.1f}, accuracy {100 * five['accuracy']:.1f}) |"

@@ -353,6 +353,7 @@ class Classifier:
             max_tokens=self.max_tokens,
             progress=progress,
             total=total,
+            temperature=self.spec.temperature,
         )
 
     def score(

@@ -31,6 +31,8 @@ class ModelSpec:
         uses_holder: whether the model was trained with holders (who holds the stance).
         weights: "delta" (only tensors training changed, over ``backbone``) or "full" (a plain HF folder).
         weights_sha256: SHA-256 of the weights file, checked on load (a truncated or corrupted file is refused).
+        temperature: logits are divided by it before the softmax (temperature scaling, fitted on validation
+            data by ``stancekit calibrate``); 1.0 leaves the probabilities as trained. Labels never change.
     """
 
     task: Task
@@ -41,6 +43,7 @@ class ModelSpec:
     weights: Literal["delta", "full"] = "full"
     version: int = 1
     weights_sha256: str | None = None
+    temperature: float = 1.0
 
     def __post_init__(self) -> None:
         if self.task not in TASK_LABELS:
@@ -50,6 +53,9 @@ class ModelSpec:
             raise ValueError(f"labels must be at least two distinct names, got {self.labels}")
         if self.max_length < 8:
             raise ValueError(f"max_length must be >= 8, got {self.max_length}")
+        if not isinstance(self.temperature, (int, float)) or not 0.01 <= float(self.temperature) <= 100:
+            raise ValueError(f"temperature must be a number in [0.01, 100], got {self.temperature!r}")
+        self.temperature = float(self.temperature)
         if self.weights not in ("delta", "full"):
             raise ValueError(f"weights must be 'delta' or 'full', got {self.weights!r}")
         if self.weights == "delta" and not self.backbone:

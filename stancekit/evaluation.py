@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from stancekit.calibration import expected_calibration_error
 from stancekit.metrics import classification_scores, confusion, grouped_scores
 
 if TYPE_CHECKING:
@@ -47,12 +48,15 @@ def evaluate_classifier(
     proba = clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress)
     gold = ds["label"]
     pred = predict_restricted(proba, clf.labels, set(gold))
+    gold_idx = [clf.labels.index(y) for y in gold]
     return {
         "model": str(getattr(clf, "name", "") or clf.spec.task),
         "dataset": dataset,
         "split": split,
         "n": len(gold),
         "metrics": classification_scores(gold, pred, clf.task),
+        "ece": expected_calibration_error(proba, gold_idx) if gold else None,
+        "temperature": clf.spec.temperature,
         "groups": grouped_scores(gold, pred, ds["group"], clf.task),
         "labels": list(clf.labels),
         "confusion": confusion(gold, pred, clf.labels),

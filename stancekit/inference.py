@@ -163,6 +163,7 @@ def iter_proba(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Any = False,
     total: int | None = None,
+    temperature: float = 1.0,
 ) -> Iterator[Chunk]:
     """Score a stream of ``(text, target)`` items, a chunk at a time, in input order.
 
@@ -178,6 +179,7 @@ def iter_proba(
         chunk_size: rows read, sorted and scored together; bounds memory for any stream length.
         progress: show a tqdm bar, or update the given bar (anything with ``update(n)``).
         total: number of items, for the progress bar.
+        temperature: the logits are divided by it before the softmax (calibration; labels do not change).
 
     Yields:
         One :class:`Chunk` per ``chunk_size`` items, probabilities of shape (n, n_labels).
@@ -214,7 +216,7 @@ def iter_proba(
                     if type_ids is not None:
                         inputs["token_type_ids"] = type_ids.to(device)
                     logits = model(**inputs).logits
-                    out[batch] = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                    out[batch] = torch.softmax(logits.float() / temperature, dim=-1).cpu().numpy()
                     bar.update(len(batch))
             yield Chunk(out, truncated)
     finally:

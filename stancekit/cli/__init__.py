@@ -5,6 +5,7 @@ stancekit analyze DOCUMENT.txt ... --target "Russia=Moscow,Kremlin" [--holder Ar
 stancekit train CONFIG.yaml
 stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
 stancekit datasets
+stancekit bench speed|accuracy|scale [ARGS]
 """
 
 from __future__ import annotations
@@ -128,7 +129,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write the result here")
     _device_args(p)
 
+    p = sub.add_parser(
+        "calibrate",
+        help="fit a model's temperature on validation data (calibrated probabilities), and store it with --write",
+    )
+    p.add_argument("--model", required=True, help="stance, sentiment, directed or a model folder")
+    p.add_argument("--dataset", action="append", required=True, help="registered corpus (repeatable)")
+    p.add_argument("--split", default="validation", help="split of every --dataset (default: validation)")
+    p.add_argument("--write", action="store_true", help="store the temperature in the model's config.json")
+    _device_args(p)
+
     sub.add_parser("datasets", help="list the registered corpora and their splits")
+
+    p = sub.add_parser(
+        "bench",
+        help="run a benchmark suite of a source checkout: speed, accuracy or scale (benchmarks/*.py)",
+        description="Runs benchmarks/SUITE.py of the repository this stancekit is installed from (an editable "
+        "install or a checkout); every argument after the suite name goes to the script, e.g. "
+        "`stancekit bench speed --quick`.",
+    )
+    p.add_argument("suite", choices=["speed", "accuracy", "scale"])
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the suite (see its --help)")
     return parser
 
 
@@ -389,6 +410,45 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import runpy
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / f"{args.suite}.py"
+    if not script.is_file():
+        raise FileNotFoundError(
+            f"{script}: the benchmark suites live in the repository's benchmarks/ folder, which this installation "
+            "does not have; clone the repository and install it with `pip install -e .`"
+        )
+    saved = sys.argv
+    sys.argv = [str(script), *args.args]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        sys.argv = saved
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from stancekit.calibration import calibrate
+    from stancekit.classifier import resolve_model_path
+
+    clf = _load(args, args.model)
+    result = calibrate(clf, [(d, args.split) for d in args.dataset], progress=sys.stderr.isatty())
+    print(json.dumps(result, indent=2))
+    if args.write:
+        if result["ece_after"] >= result["ece_before"]:
+            print("not written: the fitted temperature does not lower the expected calibration error")
+            return 0
+        config_path = resolve_model_path(args.model) / "config.json"
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config.setdefault("stancekit", {})["temperature"] = round(result["temperature"], 4)
+        config_path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote temperature {result['temperature']:.4f} to {config_path}")
+    return 0
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from stancekit.data import DATASETS
 
@@ -421,6 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train": _cmd_train,
         "evaluate": _cmd_evaluate,
         "datasets": _cmd_datasets,
+        "bench": _cmd_bench,
+        "calibrate": _cmd_calibrate,
     }
     try:
         return commands[args.command](args)

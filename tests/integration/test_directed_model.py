@@ -23,14 +23,38 @@ pytestmark = [
 # (sentence, target, the holder whose stance the sentence states, its label, a holder it says nothing about).
 # Written before the model was trained; the test asks for most of them, not all (see the threshold below).
 CASES = [
-    ("Russia is displeased with the West's diplomatic efforts in the Caucasus.", "the West", "Russia", "against", "Armenia"),
-    ("Armenia thanked the European Union for its help in the peace talks.", "the European Union", "Armenia", "favor", "Russia"),
+    (
+        "Russia is displeased with the West's diplomatic efforts in the Caucasus.",
+        "the West",
+        "Russia",
+        "against",
+        "Armenia",
+    ),
+    (
+        "Armenia thanked the European Union for its help in the peace talks.",
+        "the European Union",
+        "Armenia",
+        "favor",
+        "Russia",
+    ),
     ("Azerbaijan accused Armenia of violating the ceasefire.", "Armenia", "Azerbaijan", "against", "Russia"),
     ("Pashinyan criticized Moscow for failing to defend Armenia.", "Moscow", "Pashinyan", "against", "Washington"),
-    ("The White House praised Japan for its firm support of the sanctions.", "Japan", "The White House", "favor", "China"),
+    (
+        "The White House praised Japan for its firm support of the sanctions.",
+        "Japan",
+        "The White House",
+        "favor",
+        "China",
+    ),
     ("Putin condemned NATO's expansion toward Russia's borders.", "NATO", "Putin", "against", "France"),
     ("Sanders endorsed Biden and urged his supporters to vote for him.", "Biden", "Sanders", "favor", "Trump"),
-    ("Trump attacked the Federal Reserve for raising interest rates again.", "the Federal Reserve", "Trump", "against", "Merkel"),
+    (
+        "Trump attacked the Federal Reserve for raising interest rates again.",
+        "the Federal Reserve",
+        "Trump",
+        "against",
+        "Merkel",
+    ),
 ]
 
 

@@ -50,7 +50,10 @@ def test_directed_news_maps_directions_and_holders() -> None:
     assert all(h and t and h != t for h, t in zip(test["holder"], test["target"]))
     assert not any("[" in x or "]" in x for x in test["text"])  # entity marks removed
     first, second = test[0], test[1]
-    assert first["text"] == second["text"] and (first["holder"], first["target"]) == (second["target"], second["holder"])
+    assert first["text"] == second["text"] and (first["holder"], first["target"]) == (
+        second["target"],
+        second["holder"],
+    )
 
 
 @requires_data

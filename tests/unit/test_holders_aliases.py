@@ -167,7 +167,9 @@ def test_score_frame_holder_and_holder_column(tiny_holder: Classifier) -> None:
     ref = tiny_holder.predict_proba(frame["text"].tolist(), targets="csto", holders=["armenia", None, None])
     np.testing.assert_allclose(per_row[["p_against", "p_favor", "p_none"]].to_numpy(), ref, atol=1e-6)
     assert per_row["error"].isna().all()  # an empty holder cell: scored without a holder, not an error
-    numeric = score_frame(tiny_holder, frame.assign(t="csto", who=[1, "x", "y"]), target_column="t", holder_column="who")
+    numeric = score_frame(
+        tiny_holder, frame.assign(t="csto", who=[1, "x", "y"]), target_column="t", holder_column="who"
+    )
     assert numeric["error"].tolist()[0] == "holder ('who') is int, not text" and numeric["error"][1:].isna().all()
 
 

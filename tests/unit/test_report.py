@@ -121,7 +121,9 @@ def test_analyze_command_folders_jsonl_and_errors(
     (folder / "a.txt").write_text("Russia won. Moscow lost.")
     (folder / "b.txt").write_text("The CSTO met.")
     base = ["analyze", "--model", str(tiny_stance_dir), "--sentiment-model", "none", "--quiet"]
-    assert main([*base, str(folder), "--target", "Russia=Moscow", "--target", "CSTO", "-o", str(tmp_path / "f.csv")]) == 0
+    assert (
+        main([*base, str(folder), "--target", "Russia=Moscow", "--target", "CSTO", "-o", str(tmp_path / "f.csv")]) == 0
+    )
     got = pd.read_csv(tmp_path / "f.csv")
     assert got["document"].tolist() == ["a.txt"] * 4 + ["b.txt"] * 2
     out = capsys.readouterr().out
