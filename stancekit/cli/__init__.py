@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "install or a checkout); every argument after the suite name goes to the script, e.g. "
         "`stancekit bench speed --quick`.",
     )
-    p.add_argument("suite", choices=["speed", "accuracy", "scale"])
+    p.add_argument("suite", choices=["speed", "accuracy", "scale", "robustness"])
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the suite (see its --help)")
     return parser
 
