@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -155,7 +155,7 @@ def pipeline_fn(clf: Classifier, device: torch.device) -> Callable[[list[str], l
 
     if clf.dtype != torch.float32:
         raise ValueError("the baseline runs the float32 network; pass a classifier loaded with dtype='float32'")
-    pipe = pipeline(
+    pipe = cast(Any, pipeline)(
         "text-classification", model=clf.model, tokenizer=clf.tokenizer, batch_size=32, device=device, top_k=None
     )
     order = {name: i for i, name in enumerate(clf.labels)}

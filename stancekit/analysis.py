@@ -205,15 +205,16 @@ def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3
         else:
             verdict = "mixed" if favor and against else "none"
         sided = mentioned[mentioned["label"].isin(["favor", "against"])]
-        order = (sided["p_favor"] - sided["p_against"]).abs().sort_values(ascending=False, kind="stable")
+        records: list[dict[Any, Any]] = sided.to_dict("records")
+        records.sort(key=lambda r: -abs(float(r["p_favor"]) - float(r["p_against"])))  # stable: document order
         decisive = [
             {
-                "sentence_index": int(sided.at[idx, "sentence_index"]),
-                "sentence": str(sided.at[idx, "sentence"]),
-                "label": str(sided.at[idx, "label"]),
-                "margin": round(float(sided.at[idx, "p_favor"] - sided.at[idx, "p_against"]), 4),
+                "sentence_index": int(r["sentence_index"]),
+                "sentence": str(r["sentence"]),
+                "label": str(r["label"]),
+                "margin": round(float(r["p_favor"]) - float(r["p_against"]), 4),
             }
-            for idx in order.index[:top]
+            for r in records[:top]
         ]
         row: dict[str, Any] = dict(zip(by, keys))
         row |= {

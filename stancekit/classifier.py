@@ -128,7 +128,7 @@ def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
 
 def _check_items(
     texts: str | Sequence[str], targets: str | Sequence[str] | None, holders: str | Sequence[str | None] | None
-) -> tuple[list[str], list[str] | None, list[str] | None, bool]:
+) -> tuple[list[str], list[str] | None, list[str | None] | None, bool]:
     single = isinstance(texts, str)
     text_list = [texts] if isinstance(texts, str) else list(texts)
     for i, t in enumerate(text_list):
@@ -153,7 +153,8 @@ def _check_items(
         return out
 
     # A None among the holders scores that row without a holder (holder-blind), like a missing holder cell.
-    return text_list, expand(targets, "targets"), expand(holders, "holders", allow_none=True), single
+    holder_list: list[str | None] | None = expand(holders, "holders", allow_none=True)
+    return text_list, expand(targets, "targets"), holder_list, single
 
 
 class Classifier:

@@ -51,10 +51,12 @@ def _grid(part: pd.DataFrame, targets: list[str]) -> tuple[Any, Any, list[int]]:
     col = {t: j for j, t in enumerate(targets)}
     margin = np.zeros((len(idx), len(targets)))
     mentioned = np.zeros((len(idx), len(targets)), dtype=bool)
-    for r in part.itertuples(index=False):
-        i, j = pos[r.sentence_index], col[r.target]
-        margin[i, j] = r.p_favor - r.p_against
-        mentioned[i, j] = bool(r.mentioned)
+    columns = ("sentence_index", "target", "p_favor", "p_against", "mentioned")
+    rows: list[list[Any]] = [part[c].tolist() for c in columns]
+    for s_idx, target, p_favor, p_against, mention in zip(*rows):
+        i, j = pos[s_idx], col[target]
+        margin[i, j] = p_favor - p_against
+        mentioned[i, j] = bool(mention)
     return margin, mentioned, idx
 
 
@@ -202,12 +204,13 @@ def write_report(
         for d in rec["decisive"]:
             decisive_keys.add((str(rec["document"]) if several else None, d["sentence_index"]))
 
-    documents = []
+    documents: list[dict[str, Any]] = []
     for doc_id, part in _documents(frame):
         rows = []
-        for s_idx, group in part.groupby("sentence_index", sort=True):
+        for s_key, group in part.groupby("sentence_index", sort=True):
+            s_idx = int(str(s_key))
             recs = {r["target"]: r for r in group.to_dict("records")}
-            cells = []
+            cells: list[dict[str, Any]] = []
             terms = []
             for t in target_names:
                 r = recs[t]
@@ -227,12 +230,12 @@ def write_report(
             first = group.iloc[0]
             rows.append(
                 {
-                    "index": int(s_idx),
+                    "index": s_idx,
                     "html": _highlight(str(first["sentence"]), terms),
                     "cells": cells,
                     "mentions": sum(c["mentioned"] for c in cells),
                     "sentiment": first["sentiment"] if has_sentiment else None,
-                    "decisive": (doc_id, int(s_idx)) in decisive_keys,
+                    "decisive": (doc_id, s_idx) in decisive_keys,
                 }
             )
         heat = base64.b64encode(heatmap_png(part, title=None)).decode("ascii")

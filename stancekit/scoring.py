@@ -143,7 +143,7 @@ def score_frame(
     good = [i for i, e in enumerate(errors) if e is None]
     proba = np.full((len(texts), len(clf.labels)), np.nan, dtype=np.float32)
     truncated = np.zeros(len(texts), dtype=bool)
-    items = ((texts[i], first_segment(tgts[i], holders[i]) if clf.spec.is_pair else None) for i in good)
+    items = ((texts[i], first_segment(str(tgts[i]), holders[i]) if clf.spec.is_pair else None) for i in good)
     pos = 0
     for chunk in clf.iter_proba(items, progress=progress):
         idx = good[pos : pos + len(chunk.proba)]

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXAMPLES = """examples:
   stancekit score seeds/armenia-csto-news.txt --target CSTO --target Russia -o out.csv
@@ -329,7 +330,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     proba_cols = [f"p_{name}" for name in stance.labels]
     if not args.quiet:
         for doc_id, doc_table in table.groupby("document", sort=False) if several else [(None, table)]:
-            head = f"{doc_id}: " if doc_id is not None else f"{args.documents[0]}: "
+            head = f"{doc_id!s}: " if doc_id is not None else f"{args.documents[0]}: "
             print(
                 f"{head}{doc_table['sentence_index'].nunique()} sentences x {len(target_list)} target(s)"
                 + (f", holder {args.holder}" if args.holder else "")
@@ -370,7 +371,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(summary, holder: str | None) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(summary: Any, holder: str | None) -> None:
     """The per-document, per-target summary as aligned text."""
     who = f"{holder} toward " if holder else ""
     print(f"Summary: stance of {who}each target, over the sentences that mention it")

@@ -302,7 +302,7 @@ def read_directed_news(root: Path, split: str) -> list[tuple[str, str, str, str]
 
 def _load_directed_news(root: Path, split: str) -> list[dict[str, str | None]]:
     """Each sentence twice, once per direction: holder ent1 toward target ent2, and ent2 toward ent1."""
-    rows = []
+    rows: list[dict[str, str | None]] = []
     for sentence, ent1, ent2, label in read_directed_news(root, split):
         forward, backward = _DIRECTED_STANCE[label]
         for holder, target, stance, group in (

@@ -72,3 +72,26 @@ def test_cli_engine_ray_writes_shards(local_ray: None, tmp_path: Path, tiny_stan
     assert ray_rows[["id", "target"]].values.tolist() == local[["id", "target"]].values.tolist()
     pd.testing.assert_frame_equal(ray_rows[local.columns], local, check_dtype=False, atol=1e-6)
     assert main(args) == 2  # the folder exists now: refused without --force
+
+
+def test_holders_through_ray(local_ray: None, tmp_path: Path) -> None:
+    """A holder (one for all rows, or a holder column) reaches the model on the Ray engine as it does locally."""
+    from stancekit.distributed import read_dataset, score_dataset
+    from tests.conftest import make_tiny
+
+    clf = make_tiny(tmp_path, "stance", max_length=64)
+    clf.spec.uses_holder = True
+    model_dir = clf.save_pretrained(tmp_path / "holder-model", compact=False)
+    src = _input(tmp_path / "in.csv", 120)
+    frame = pd.read_csv(src, keep_default_na=False).assign(who=lambda f: ["armenia", "russia", ""] * 40)
+    frame.to_csv(src, index=False)
+    local_clf = load(model_dir, device="cpu")
+    for kwargs in ({"holder": "armenia"}, {"holder_column": "who"}):
+        local_path = tmp_path / f"local-{len(kwargs)}-{next(iter(kwargs))}.parquet"
+        score_file(local_clf, src, local_path, target_column="topic", progress=False, **kwargs)  # type: ignore[arg-type]
+        local = pd.read_parquet(local_path)
+        ds = score_dataset(read_dataset(src), model_dir, target_column="topic", num_workers=1, batch_rows=50, **kwargs)
+        distributed = pa.concat_tables(ray.get(ds.to_arrow_refs())).to_pandas()
+        assert distributed["id"].tolist() == local["id"].tolist()
+        pd.testing.assert_frame_equal(distributed[local.columns], local, check_dtype=False, atol=1e-6)
+    assert (local["error"].isna() | local["text"].eq("")).all()  # an empty holder cell is not an error
