@@ -43,6 +43,7 @@ class DataSpec:
     repeat: float = 1.0  # oversampling factor (corpus balancing); fractions subsample
     max_rows: int | None = None  # keep only the first rows (quick experiments)
     label_repeat: dict[str, float] | None = None  # per-label factor on top of repeat, e.g. {none: 0.4}
+    exclude_targets: list[str] | None = None  # drop rows with these targets (hold a target out: zero-shot tests)
 
     def __post_init__(self) -> None:
         if (self.name is None) == (self.path is None):
@@ -152,6 +153,12 @@ def load_source(spec: DataSpec, task: str):
     bad = sorted(set(ds["label"]) - labels)
     if bad:
         raise ValueError(f"{spec.label}: labels {bad} are not {task} labels {sorted(labels)}")
+    if spec.exclude_targets:
+        unknown = set(spec.exclude_targets) - set(ds["target"])
+        if unknown:
+            raise ValueError(f"{spec.label}: exclude_targets {sorted(unknown)} are not targets of this source")
+        held_out = set(spec.exclude_targets)
+        ds = ds.filter(lambda row: row["target"] not in held_out)
     if spec.max_rows is not None:
         ds = ds.select(range(min(spec.max_rows, ds.num_rows)))
     return ds

@@ -104,3 +104,14 @@ def test_missing_backbone_package_names_it(monkeypatch: pytest.MonkeyPatch) -> N
 def test_default_backbone_resolves_offline() -> None:
     path = backbone_path("minilm-l6")
     assert (path / "config.json").is_file() and (path / "model.safetensors").is_file()
+
+
+def test_exclude_targets_holds_a_target_out(tmp_path: Path) -> None:
+    from stancekit.training import load_source
+
+    data = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
+    kept = load_source(DataSpec(path=str(data), exclude_targets=["russia"]), "stance")
+    assert set(kept["target"]) == {"csto"} and kept.num_rows == 12
+    with pytest.raises(ValueError, match="not targets of this source"):
+        load_source(DataSpec(path=str(data), exclude_targets=["Donald Trump"]), "stance")
