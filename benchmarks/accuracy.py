@@ -90,6 +90,30 @@ def baseline_scores(
     }
 
 
+def confusion_png(matrix: list[list[int]], labels: list[str], title: str, path: Path) -> Path:
+    """A confusion matrix (rows gold, columns predicted) as a PNG, counts and row-normalised shading."""
+    from matplotlib.figure import Figure
+
+    counts = np.asarray(matrix, dtype=float)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig = Figure(figsize=(1.6 + 0.9 * len(labels), 1.4 + 0.8 * len(labels)), dpi=110)
+    ax = fig.add_subplot()
+    ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(
+                j, i, f"{int(counts[i, j])}", ha="center", va="center", color="white" if share[i, j] > 0.6 else "black"
+            )
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
 def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     folder = resolve_model_path(model_name)
     config = TrainingConfig.from_yaml(folder / "training_config.yaml")
@@ -112,6 +136,10 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         if baseline is not None:
             entry["tfidf_baseline"] = baseline_scores(baseline, config, clf.labels, label)
         entry["anchors"] = [{"system": s, "value": v, "metric": m} for s, v, m in ANCHORS.get(label, [])]
+        png = RESULTS / f"confusion-{model_name}-{label.replace(':', '-')}.png"
+        entry["confusion_png"] = confusion_png(
+            result["confusion"], result["labels"], f"{model_name} on {label}", png
+        ).name
         out["splits"][label] = entry
         print(f"{model_name} {label}: {json.dumps(result['metrics'])}", file=sys.stderr)
     return out
