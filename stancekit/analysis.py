@@ -174,8 +174,9 @@ def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3
     - ``favor``, ``against``, ``none``: label counts among them, and ``share_favor`` / ``share_against``;
     - ``score``: the confidence-weighted stance, the mean of ``p_favor - p_against`` over them, in [-1, 1]
       (positive: favor);
-    - ``stance``: ``favor`` / ``against`` when ``|score| >= 0.1``, else ``mixed`` (both sides present) or
-      ``none``; ``not mentioned`` when no sentence mentions the target;
+    - ``stance``: ``favor`` / ``against`` when ``|score| >= 0.1`` leans that way and at least one sentence is
+      labelled so, else ``mixed`` (both sides present) or ``none``; ``not mentioned`` when no sentence mentions
+      the target;
     - ``decisive``: up to ``top`` mentioning sentences with the largest ``|p_favor - p_against|`` (favor or
       against only), each ``{"sentence_index", "sentence", "label", "margin"}``, strongest first.
 
@@ -200,8 +201,10 @@ def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3
         score = float(margin.mean()) if n else None
         if not n:
             verdict = "not mentioned"
-        elif score is not None and abs(score) >= 0.1:
-            verdict = "favor" if score > 0 else "against"
+        elif score is not None and score >= 0.1 and favor:
+            verdict = "favor"
+        elif score is not None and score <= -0.1 and against:
+            verdict = "against"
         else:
             verdict = "mixed" if favor and against else "none"
         sided = mentioned[mentioned["label"].isin(["favor", "against"])]
