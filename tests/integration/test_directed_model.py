@@ -21,7 +21,7 @@ pytestmark = [
 ]
 
 # (sentence, target, the holder whose stance the sentence states, its label, a holder it says nothing about).
-# Written before the model was trained; the test asks for most of them, not all (see the threshold below).
+# Written before the model was trained; see the two tests below for what was measured on them.
 CASES = [
     (
         "Russia is displeased with the West's diplomatic efforts in the Caucasus.",
