@@ -28,6 +28,7 @@ def test_all_matches_exports() -> None:
         "progress",
         "distributed",
         "report",
+        "calibration",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
