@@ -5,11 +5,14 @@
 Measured in one process, on the shipped models and the same texts:
 
 - **throughput** of the float32 ``transformers.pipeline("text-classification", batch_size=32)`` (the baseline)
-  and of stancekit's core, by default settings and by precision (float32, bfloat16, int8 dynamic quantization on
-  CPU; float16/bfloat16 on CUDA), on SemEval-2016 test tweets with their targets (stance pairs) and TweetEval
+  and of stancekit's core, by default settings and by engine and precision (on CPU: ONNX Runtime float32 and
+  int8, PyTorch float32 with the new and the 0.1 batch budget, PyTorch bfloat16; on CUDA: PyTorch float32,
+  float16, bfloat16), on SemEval-2016 test tweets with their targets (stance pairs) and TweetEval
   sentiment test tweets; each method scores the texts in timed slices after a warm-up, and rows/s is the median
   over slices with the 10th/90th percentiles as spread; label agreement with the float32 reference and the
   largest absolute probability difference are reported for every method;
+- **roofline**: measured matrix-product GFLOP/s (float32, bfloat16) and the network's FLOPs per row, hence
+  the arithmetic ceiling in rows/s;
 - **latency** of a single text (batch of one, warm): p50 / p99 over many calls, pipeline vs stancekit;
 - **cost growth**: rows/s and peak memory as the input grows (16, 64, 256, 512 tokens) and as the batch grows;
   mixed-length input with 1% very long rows against uniform input.
@@ -31,7 +34,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -40,6 +43,8 @@ import numpy as np
 import torch
 
 import stancekit
+import stancekit.classifier
+import stancekit.inference
 from stancekit.classifier import Classifier
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -181,23 +186,16 @@ def core_fn(clf: Classifier) -> Callable[[list[str], list[str] | None], np.ndarr
     return run
 
 
-@contextlib.contextmanager
-def variant(name: str, base: str | os.PathLike[str], device: torch.device) -> Iterator[Classifier | None]:
-    """A freshly loaded classifier for one precision setting (None where the device cannot run it)."""
-    if name == "int8-dynamic":
-        if device.type != "cpu":
-            yield None
-            return
-        clf = stancekit.load(base, device="cpu", dtype="float32")
-        clf.model = torch.ao.quantization.quantize_dynamic(clf.model, {torch.nn.Linear}, dtype=torch.qint8)
-        yield clf
-        return
+def variant(model: str, device: torch.device, **options: Any) -> Classifier | str:
+    """A freshly loaded classifier for one setting, or the reason it cannot run here."""
+    budget = {k: options.pop(k) for k in ("batch_size", "max_tokens") if k in options}
     try:
-        clf = stancekit.load(base, device=str(device), dtype=name)
-    except ValueError:
-        yield None
-        return
-    yield clf
+        clf = stancekit.load(model, device=str(device), **options)
+    except ValueError as exc:
+        return str(exc)
+    for key, value in budget.items():
+        setattr(clf, key, value)
+    return clf
 
 
 # -------------------------------------------------------------------------------------------------- workloads
@@ -269,6 +267,32 @@ def hardware(device: torch.device) -> dict[str, Any]:
     return info
 
 
+def matmul_gflops(dtype: torch.dtype, device: torch.device, seconds: float = 1.0) -> float:
+    """Measured GFLOP/s of one (1024 x 384) @ (384 x 1536) matrix product, MiniLM's feed-forward shape."""
+    a = torch.randn(1024, 384, device=device).to(dtype)
+    b = torch.randn(384, 1536, device=device).to(dtype)
+    a @ b
+    _sync(device)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a @ b
+        n += 1
+        if device.type == "cuda" and n % 50:
+            continue
+        _sync(device)
+    _sync(device)
+    return 2 * 1024 * 384 * 1536 * n / (time.perf_counter() - t0) / 1e9
+
+
+def flops_per_row(clf: Classifier, mean_tokens: float) -> float:
+    """Forward-pass FLOPs of one input of ``mean_tokens`` tokens: the encoder's matrix products and attention."""
+    c: Any = clf.model.config
+    d, ff, layers = c.hidden_size, c.intermediate_size, c.num_hidden_layers
+    linear = 2 * layers * (4 * d * d + 2 * d * ff) * mean_tokens
+    attention = layers * 4 * mean_tokens * mean_tokens * d
+    return float(linear + attention)
+
+
 def git_commit() -> str:
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -276,93 +300,128 @@ def git_commit() -> str:
         return "unknown"
 
 
+def methods_for(device: torch.device) -> list[tuple[str, dict[str, Any], str]]:
+    """(name, load options, note) of every setting measured besides the default and the baseline."""
+    if device.type == "cuda":
+        return [
+            ("torch float32", {"dtype": "float32"}, ""),
+            ("torch float16", {"dtype": "float16"}, ""),
+            ("torch bfloat16", {"dtype": "bfloat16"}, ""),
+        ]
+    return [
+        ("onnx float32", {"dtype": "float32", "backend": "onnx"}, ""),
+        ("torch float32", {"dtype": "float32", "backend": "torch"}, ""),
+        (
+            "torch float32, 0.1 budget (64 rows, 8192 tokens)",
+            {"dtype": "float32", "backend": "torch", "batch_size": 64, "max_tokens": 8192},
+            "the budget stancekit 0.1 shipped with",
+        ),
+        ("onnx int8 (dynamic quantization)", {"dtype": "int8"}, ""),
+        ("torch bfloat16 (autocast)", {"dtype": "bfloat16", "backend": "torch"}, "bf16"),
+    ]
+
+
 def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     device = torch.device(args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu"))
     quick = args.quick
-    n = args.rows or (256 if quick else 1024)
-    slices = 4 if quick else 8
-    precisions = ["float32", "bfloat16", "int8-dynamic"] if device.type == "cpu" else ["float32", "float16", "bfloat16"]
+    n = args.rows or (96 if quick else 1024)
+    slices = 2 if quick else 6
+    native_half = device.type == "cuda" or stancekit.inference.native_cpu_half()
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "commit": git_commit(),
         "device": str(device),
         "hardware": hardware(device),
         "settings": {"rows": n, "slices": slices, "quick": quick, "pipeline_batch_size": 32},
+        "roofline": {
+            "matmul_gflops_float32": matmul_gflops(torch.float32, device, 0.25 if quick else 2.0),
+            "matmul_gflops_bfloat16": matmul_gflops(torch.bfloat16, device, 0.25 if quick else 2.0),
+            "native_half_precision": native_half,
+        },
         "models": {},
     }
+    print(f"[roofline] {json.dumps(result['roofline'])}", file=sys.stderr)
     for model_name, work in workloads(n):
         if args.models and model_name not in args.models:
             continue
         print(f"[{model_name}] {work.name}: {len(work.texts)} rows", file=sys.stderr)
         default = stancekit.load(model_name, device=str(device))
+        default.predict_proba(work.texts[:2], targets=work.targets[:2] if work.targets else None)  # export once
+        pieces = (work.targets, work.texts) if work.targets else (work.texts,)
+        mean_tokens = float(np.mean([len(x) for x in default.tokenizer(*pieces, truncation=True)["input_ids"]]))
         entry: dict[str, Any] = {
             "workload": work.name,
             "rows": len(work.texts),
+            "mean_tokens": mean_tokens,
+            "gflop_per_row": flops_per_row(default, mean_tokens) / 1e9,
             "default": {
-                "dtype": str(default.dtype).replace("torch.", ""),
+                "dtype": stancekit.classifier._dtype_name(default.dtype),
+                "backend": default.backend,
                 "batch_size": default.batch_size,
                 "max_tokens": default.max_tokens,
             },
-            "mean_tokens": float(
-                np.mean(
-                    [
-                        len(x)
-                        for x in default.tokenizer(
-                            *((work.targets, work.texts) if work.targets else (work.texts,)), truncation=True
-                        )["input_ids"]
-                    ]
-                )
-            ),
         }
-        reference = stancekit.load(model_name, device=str(device), dtype="float32")
+        reference = stancekit.load(model_name, device=str(device), dtype="float32", backend="torch")
         ref_stats, ref = timed_throughput(core_fn(reference), work, device, slices)
         base_stats, base = timed_throughput(pipeline_fn(reference, device), work, device, slices)
         base_stats |= agreement(base, ref)
         entry["pipeline_float32"] = base_stats
-        entry["methods"] = {}
         def_stats, def_out = timed_throughput(core_fn(default), work, device, slices)
-        entry["methods"]["stancekit default"] = def_stats | agreement(def_out, ref)
-        entry["methods"]["stancekit float32"] = ref_stats | agreement(ref, ref)
-        for name in precisions:
-            if name == "float32":
+        entry["methods"] = {"stancekit default": def_stats | agreement(def_out, ref)}
+        for name, options, note in methods_for(device):
+            if name == "torch float32":
+                entry["methods"][name] = ref_stats | agreement(ref, ref)
                 continue
-            with variant(name, model_name, device) as clf:
-                if clf is None:
-                    entry["methods"][f"stancekit {name}"] = {"skipped": f"{name} is not available on {device}"}
-                    continue
-                stats, out = timed_throughput(core_fn(clf), work, device, slices)
-                entry["methods"][f"stancekit {name}"] = stats | agreement(out, ref)
+            clf = variant(model_name, device, **dict(options))
+            if isinstance(clf, str):
+                entry["methods"][name] = {"skipped": clf}
+                continue
+            sub = work
+            if note == "bf16" and not native_half:
+                # Emulated bfloat16 runs at a few rows/s: a slice is enough to show it, and its agreement.
+                k = min(len(work.texts), 16 if quick else 128)
+                sub = Workload(work.name, work.texts[:k], work.targets[:k] if work.targets else None)
+                note = f"emulated on this CPU (no AVX512-BF16/AMX): measured on the first {k} rows"
+            stats, out = timed_throughput(core_fn(clf), sub, device, slices)
+            entry["methods"][name] = stats | agreement(out, ref[: len(sub.texts)]) | ({"note": note} if note else {})
+            del clf
         for stats in entry["methods"].values():
             if "rows_per_s" in stats:
                 stats["vs_pipeline"] = stats["rows_per_s"] / base_stats["rows_per_s"]
-        calls = 30 if quick else 200
+        peak = result["roofline"]["matmul_gflops_float32"]
+        entry["arithmetic_ceiling_float32_rows_per_s"] = peak / entry["gflop_per_row"]
+        calls = 20 if quick else 200
         entry["latency"] = {
             "pipeline_float32": latency(pipeline_fn(reference, device), work, calls),
             "stancekit default": latency(core_fn(default), work, calls),
         }
+        if not quick:
+            entry["latency"]["stancekit torch float32"] = latency(core_fn(reference), work, calls)
         entry["latency"]["p50_ratio_stancekit_over_pipeline"] = (
             entry["latency"]["stancekit default"]["p50_ms"] / entry["latency"]["pipeline_float32"]["p50_ms"]
         )
         result["models"][model_name] = entry
-        print(f"[{model_name}] {json.dumps(entry['methods']['stancekit default'])}", file=sys.stderr)
+        print(f"[{model_name}] default {json.dumps(entry['methods']['stancekit default'])}", file=sys.stderr)
 
     # Cost growth, on the sentiment model's default settings (the stance model is the same network).
     clf = stancekit.load("sentiment", device=str(device))
     growth: dict[str, Any] = {"by_length": [], "by_batch": [], "mixed": {}}
     lengths = [16, 64, 256] if quick else [16, 64, 256, 512]
     for tokens in lengths:
-        rows = max(16, (64 if quick else 256) * 64 // tokens)
+        rows = max(4 if quick else 16, (8 if quick else 128) * 64 // tokens)
         texts = synthetic(clf, tokens, rows)
         with PeakMemory(device) as mem:
-            stats, _ = timed_throughput(core_fn(clf), Workload(f"{tokens} tokens", texts, None), device, 4)
+            stats, _ = timed_throughput(
+                core_fn(clf), Workload(f"{tokens} tokens", texts, None), device, 2 if quick else 4
+            )
         growth["by_length"].append({"tokens": tokens, "rows": rows, **stats, "peak_memory_mb": mem.peak_mb})
         print(f"[growth] {tokens} tokens: {stats['rows_per_s']:.1f} rows/s", file=sys.stderr)
-    texts64 = synthetic(clf, 64, 128 if quick else 512)
+    texts64 = synthetic(clf, 64, 32 if quick else 384)
     saved = clf.batch_size, clf.max_tokens
-    for batch in [1, 8, 32, 128] if quick else [1, 4, 16, 32, 64, 128, 256]:
-        clf.batch_size, clf.max_tokens = batch, max(saved[1], batch * 64)
+    for batch in [1, 16, 64] if quick else [1, 4, 16, 32, 64, 128, 256]:
+        clf.batch_size, clf.max_tokens = batch, batch * 64
         with PeakMemory(device) as mem:
-            stats, _ = timed_throughput(core_fn(clf), Workload("64 tokens", texts64, None), device, 4)
+            stats, _ = timed_throughput(core_fn(clf), Workload("64 tokens", texts64, None), device, 2 if quick else 4)
         growth["by_batch"].append({"batch_size": batch, **stats, "peak_memory_mb": mem.peak_mb})
     clf.batch_size, clf.max_tokens = saved
     senti_texts = workloads(n)[1][1].texts
@@ -370,11 +429,12 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     mixed = list(senti_texts)
     for k, text in enumerate(outliers):  # spread the long rows through the input
         mixed[(k * 97) % len(mixed)] = text
-    uniform_stats, _ = timed_throughput(core_fn(clf), Workload("uniform", senti_texts, None), device, 4)
-    mixed_stats, _ = timed_throughput(core_fn(clf), Workload("1% outliers", mixed, None), device, 4)
+    uniform_stats, _ = timed_throughput(core_fn(clf), Workload("uniform", senti_texts, None), device, 2)
+    mixed_stats, _ = timed_throughput(core_fn(clf), Workload("1% outliers", mixed, None), device, 2)
     growth["mixed"] = {
         "uniform": uniform_stats,
         "with_1pct_512_token_rows": mixed_stats,
+        "outlier_rows": len(outliers),
         "ratio": mixed_stats["overall_rows_per_s"] / uniform_stats["overall_rows_per_s"],
     }
     result["growth"] = growth
@@ -387,6 +447,7 @@ def plots(result: dict[str, Any], out: Path) -> list[Path]:
     device = result["device"].split(":")[0] + ("-quick" if result["settings"]["quick"] else "")
     written = []
     g = result["growth"]
+    ax: Any
     fig = Figure(figsize=(5, 3.4), dpi=110)
     ax = fig.add_subplot()
     xs = [r["batch_size"] for r in g["by_batch"]]
@@ -443,7 +504,7 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | latency, batch of one (p50 / p99 ms) | pipeline {lat['pipeline_float32']['p50_ms']:.1f} / "
             f"{lat['pipeline_float32']['p99_ms']:.1f}; stancekit {lat['stancekit default']['p50_ms']:.1f} / "
-            f"{lat['stancekit default']['p99_ms']:.1f} | | | |"
+            f"{lat['stancekit default']['p99_ms']:.1f} | {lat['p50_ratio_stancekit_over_pipeline']:.2f}x p50 | | |"
         )
     return "\n".join(lines)
 

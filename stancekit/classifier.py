@@ -165,6 +165,11 @@ class Classifier:
         tokenizer: its tokenizer.
         spec: the :class:`~stancekit.config.ModelSpec` (task, labels, max_length, backbone).
         device, dtype: where and in which precision inference runs.
+        backend: the engine that runs the network: ``"onnx"`` (ONNX Runtime, the CPU default for float32 and
+            int8) or ``"torch"``. The ONNX engine is exported from ``model`` at the first prediction and again
+            whenever ``model``'s weights change.
+        batch_size, max_tokens: the batch budget, rows and padded tokens per forward pass (defaults per device:
+            :data:`stancekit.inference.DEFAULT_BUDGETS`).
     """
 
     def __init__(
@@ -175,16 +180,20 @@ class Classifier:
         *,
         device: str | torch.device = "auto",
         dtype: str | torch.dtype = "auto",
-        batch_size: int = inference.DEFAULT_BATCH_SIZE,
-        max_tokens: int = inference.DEFAULT_MAX_TOKENS,
+        backend: str = "auto",
+        batch_size: int | None = None,
+        max_tokens: int | None = None,
     ) -> None:
         self.spec = spec
         self.tokenizer = tokenizer
         self.device = inference.resolve_device(device)
         self.dtype = inference.resolve_dtype(dtype, self.device)
+        self.backend = inference.resolve_backend(backend, self.device, self.dtype)
         self.model = inference.prepare_model(model, self.device, self.dtype)
-        self.batch_size = batch_size
-        self.max_tokens = max_tokens
+        default_rows, default_tokens = inference.default_budget(self.device)
+        self.batch_size = batch_size or default_rows
+        self.max_tokens = max_tokens or default_tokens
+        self._onnx: Any = None
         hf_config: Any = model.config
         id2label = [hf_config.id2label[i] for i in range(hf_config.num_labels)]
         if tuple(id2label) != tuple(spec.labels):
@@ -198,6 +207,7 @@ class Classifier:
         *,
         device: str | torch.device = "auto",
         dtype: str = "auto",
+        backend: str = "auto",
         allow_pickle: bool = False,
     ) -> Classifier:
         """Load a model folder written by :meth:`save_pretrained` or by training (no network access).
@@ -267,7 +277,7 @@ class Classifier:
                     )
                 tensor.copy_(value.to(tensor.dtype))
         model.eval()
-        return cls(model, tokenizer, spec, device=device, dtype=dtype)
+        return cls(model, tokenizer, spec, device=device, dtype=dtype, backend=backend)
 
     def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
         """Write the model folder: config.json (id2label + stancekit block), weights, tokenizer.
@@ -338,12 +348,26 @@ class Classifier:
             return list(zip(texts, targets))
         return [(t, first_segment(tg, h)) for t, tg, h in zip(texts, targets, holders)]
 
+    @property
+    def engine(self) -> Any:
+        """What runs the forward pass: ``self.model`` itself, or its ONNX Runtime export (kept in step with it)."""
+        if self.backend != "onnx":
+            return self.model
+        from stancekit import onnx_engine
+
+        if self._onnx is None or self._onnx.version != onnx_engine.weights_version(self.model):
+            self._onnx = onnx_engine.build(self.model, quantize=self.dtype == torch.qint8)
+            if self._onnx is None:  # the export failed (warned): PyTorch from now on
+                self.backend = "torch"
+                return self.model
+        return self._onnx
+
     def iter_proba(
         self, items: Iterable[tuple[str, str | None]], *, progress: Any = False, total: int | None = None
     ) -> Iterator[inference.Chunk]:
         """Stream ``(text, target)`` items through the inference core; yields chunks in input order."""
         return inference.iter_proba(
-            self.model,
+            self.engine,
             self.tokenizer,
             items,
             max_length=self.spec.max_length,
@@ -426,8 +450,12 @@ class Classifier:
     def __repr__(self) -> str:
         return (
             f"Classifier(task={self.spec.task!r}, labels={self.labels}, backbone={self.spec.backbone!r}, "
-            f"device={str(self.device)!r}, dtype={str(self.dtype).replace('torch.', '')!r})"
+            f"device={str(self.device)!r}, dtype={_dtype_name(self.dtype)!r}, backend={self.backend!r})"
         )
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return "int8" if dtype == torch.qint8 else str(dtype).replace("torch.", "")
 
 
 def load(
@@ -435,15 +463,21 @@ def load(
     *,
     device: str = "auto",
     dtype: str = "auto",
+    backend: str = "auto",
     allow_pickle: bool = False,
 ) -> Classifier:
-    """Load a shipped model by name (``"stance"``, ``"sentiment"``) or a model folder by path.
+    """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path.
 
-    See :meth:`Classifier.from_pretrained` for what is refused (pickles, custom code, damaged weights).
+    ``device`` (auto/cpu/cuda), ``dtype`` (auto/float32/bfloat16/float16/int8) and ``backend`` (auto/torch/onnx)
+    choose how it runs; the defaults are the fastest settings that keep float32's labels (ONNX Runtime float32
+    on the CPU, bfloat16 PyTorch on CUDA). See :meth:`Classifier.from_pretrained` for what is refused (pickles,
+    custom code, damaged weights).
 
     Example:
         >>> clf = load("stance")                                              # doctest: +SKIP
         >>> clf.predict("Armenia might leave the CSTO.", targets="CSTO")      # doctest: +SKIP
         'against'
     """
-    return Classifier.from_pretrained(name_or_path, device=device, dtype=dtype, allow_pickle=allow_pickle)
+    return Classifier.from_pretrained(
+        name_or_path, device=device, dtype=dtype, backend=backend, allow_pickle=allow_pickle
+    )

@@ -5,7 +5,10 @@ Every entry point (the Python API, the CLI, evaluation, benchmarks) goes through
 1. take the input stream a chunk at a time (memory stays bounded however long the stream is);
 2. tokenize the chunk (target/text pairs for stance), truncating over-long inputs and flagging them;
 3. sort the chunk by length and cut it into batches under a token budget (rows x padded length);
-4. pad each batch only to its own longest row, run the model under ``torch.inference_mode``;
+4. pad each batch only to its own longest row, run the network: eager PyTorch under ``torch.inference_mode``,
+   or its ONNX Runtime export (:mod:`stancekit.onnx_engine`, the CPU default); on CUDA the inputs travel
+   through pinned memory asynchronously and results are fetched once per chunk, so the CPU prepares the next
+   batch while the GPU computes;
 5. softmax in float32, move to CPU, restore the input order, yield.
 """
 
@@ -25,11 +28,16 @@ from tqdm.auto import tqdm
 logger = logging.getLogger(__name__)
 
 DeviceName = Literal["auto", "cpu", "cuda"]
-DtypeName = Literal["auto", "float32", "bfloat16", "float16"]
-_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DtypeName = Literal["auto", "float32", "bfloat16", "float16", "int8"]
+BackendName = Literal["auto", "torch", "onnx"]
+#: "int8" is dynamic quantization (int8 weights and activations in the linear layers), on the ONNX backend.
+_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.qint8}
 
-DEFAULT_BATCH_SIZE = 64
-DEFAULT_MAX_TOKENS = 8192
+#: Batch budgets per device type (rows, padded tokens). On the CPU a small token budget keeps each layer's
+#: activations in cache (1,024 tokens: ~1.4x the rows/s of 8,192 in benchmarks/speed.py's batch sweep); a GPU
+#: wants large batches to fill its cores.
+DEFAULT_BUDGETS = {"cpu": (256, 1024), "cuda": (512, 32768)}
+DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS = DEFAULT_BUDGETS["cpu"]
 DEFAULT_CHUNK_SIZE = 4096
 MAX_CHARS_PER_TOKEN = 128
 
@@ -60,8 +68,9 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
 def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device) -> torch.dtype:
     """Choose the compute precision for ``device``.
 
-    ``auto`` is float32 on the CPU (exact labels; faster precisions are opt-in until measured against the
-    float32 reference) and bfloat16 (or float16 where bfloat16 is unsupported) on CUDA.
+    ``auto`` is float32 on the CPU (exact labels; bfloat16 and int8 change labels beyond the 99.5% agreement
+    bar measured in ``benchmarks/speed.py``, so they are opt-in) and bfloat16 (or float16 where bfloat16 is
+    unsupported) on CUDA. ``int8`` (dynamic quantization) runs on the CPU only.
 
     Raises:
         ValueError: unknown dtype, or one the device cannot run.
@@ -81,7 +90,62 @@ def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device) -> torc
         chosen = _DTYPES[name]
     if device.type == "cuda" and chosen == torch.bfloat16 and not torch.cuda.is_bf16_supported():
         raise ValueError("this GPU does not support bfloat16; use dtype='float16'")
+    if device.type != "cpu" and chosen == torch.qint8:
+        raise ValueError(f"dtype='int8' runs on the CPU only; on {device} use 'float16' or 'bfloat16'")
+    if device.type == "cpu" and chosen in (torch.bfloat16, torch.float16) and not native_cpu_half():
+        logger.warning(
+            "this CPU has no native %s arithmetic (no AVX512-BF16/AMX): it is emulated and runs several times "
+            "slower than float32; dtype='auto' (float32) or 'int8' is faster here",
+            str(chosen).replace("torch.", ""),
+        )
     return chosen
+
+
+def native_cpu_half() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX); elsewhere it is emulated."""
+    cpu: Any = torch.cpu
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
+
+
+def resolve_backend(backend: str | None, device: torch.device, dtype: torch.dtype) -> str:
+    """Choose the engine that runs the network: ``"torch"`` (eager PyTorch) or ``"onnx"`` (ONNX Runtime).
+
+    ``auto`` picks ONNX Runtime on the CPU for float32 and int8 when it is installed (same labels as PyTorch
+    float32, faster; see benchmarks/README.md) and PyTorch everywhere else.
+
+    Raises:
+        ValueError: an unknown backend, or a combination it cannot run.
+    """
+    from stancekit import onnx_engine
+
+    name = (backend or "auto").strip().lower()
+    if name not in ("auto", "torch", "onnx"):
+        raise ValueError(f"unknown backend {name!r}; use 'auto', 'torch' or 'onnx'")
+    onnx_fits = device.type == "cpu" and dtype in (torch.float32, torch.qint8)
+    if name == "auto":
+        if onnx_fits and onnx_engine.available():
+            return "onnx"
+        if dtype == torch.qint8:
+            raise ValueError("dtype='int8' runs on ONNX Runtime, which is not installed: pip install onnxruntime onnx")
+        return "torch"
+    if name == "onnx":
+        if not onnx_fits:
+            raise ValueError(
+                f"the ONNX backend runs float32 or int8 on the CPU, not {str(dtype).replace('torch.', '')} on "
+                f"{device}; use backend='torch'"
+            )
+        if not onnx_engine.available():
+            raise ValueError("backend='onnx' needs ONNX Runtime: pip install onnxruntime onnx")
+        return "onnx"
+    if dtype == torch.qint8:
+        raise ValueError("dtype='int8' runs on the ONNX backend; use backend='auto' or 'onnx'")
+    return "torch"
+
+
+def default_budget(device: torch.device) -> tuple[int, int]:
+    """Default ``(batch_size, max_tokens)`` for a device."""
+    return DEFAULT_BUDGETS.get(device.type, DEFAULT_BUDGETS["cpu"])
 
 
 @dataclass
@@ -134,8 +198,8 @@ def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int) -> li
     return batches
 
 
-def _autocast(device: torch.device, dtype: torch.dtype) -> contextlib.AbstractContextManager[object]:
-    if dtype == torch.float32 or device.type == "cuda":
+def _autocast(model: Any, device: torch.device, dtype: torch.dtype) -> contextlib.AbstractContextManager[object]:
+    if dtype not in (torch.bfloat16, torch.float16) or device.type == "cuda" or not isinstance(model, torch.nn.Module):
         # On CUDA the weights themselves are cast (see prepare_model); no autocast needed.
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
@@ -144,7 +208,7 @@ def _autocast(device: torch.device, dtype: torch.dtype) -> contextlib.AbstractCo
 def prepare_model(model: torch.nn.Module, device: torch.device, dtype: torch.dtype) -> torch.nn.Module:
     """Move ``model`` to ``device`` in eval mode; on CUDA half precisions cast the weights."""
     model = model.to(device)
-    if device.type == "cuda" and dtype != torch.float32:
+    if device.type == "cuda" and dtype in (torch.bfloat16, torch.float16):
         model = model.to(dtype)
     return model.eval()
 
@@ -168,7 +232,8 @@ def iter_proba(
     """Score a stream of ``(text, target)`` items, a chunk at a time, in input order.
 
     Args:
-        model: a sequence-classification model already placed by :func:`prepare_model`.
+        model: a sequence-classification model already placed by :func:`prepare_model`, or an engine that
+            takes the same keyword tensors and returns ``.logits`` (:class:`stancekit.onnx_engine.OnnxEngine`).
         tokenizer: its (fast) tokenizer.
         items: ``(text, target)`` tuples; ``target`` is ignored unless ``pair``.
         max_length: tokens per input; longer inputs are cut and flagged in ``Chunk.truncated``.
@@ -189,6 +254,7 @@ def iter_proba(
     own_bar = isinstance(progress, bool)
     bar: Any = tqdm(total=total, unit="row", desc="scoring", disable=not progress) if own_bar else progress
     pad_id = tokenizer.pad_token_id or 0
+    on_gpu = device.type == "cuda"
     stream = iter(items)
     try:
         while True:
@@ -200,7 +266,8 @@ def iter_proba(
             ids, types, truncated = _encode(tokenizer, texts, targets, max_length)
             lengths = [len(r) for r in ids]
             out = np.empty((len(ids), model.config.num_labels), dtype=np.float32)
-            with torch.inference_mode(), _autocast(device, dtype):
+            pending: list[tuple[np.ndarray, torch.Tensor]] = []
+            with torch.inference_mode(), _autocast(model, device, dtype):
                 for batch in plan_batches(lengths, batch_size, max_tokens):
                     width = lengths[batch[0]]
                     input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
@@ -212,11 +279,20 @@ def iter_proba(
                         mask[row, :n] = 1
                         if type_ids is not None and types is not None:
                             type_ids[row, :n] = torch.tensor(types[idx])
-                    inputs = {"input_ids": input_ids.to(device), "attention_mask": mask.to(device)}
+                    inputs = {"input_ids": input_ids, "attention_mask": mask}
                     if type_ids is not None:
-                        inputs["token_type_ids"] = type_ids.to(device)
+                        inputs["token_type_ids"] = type_ids
+                    if on_gpu:  # pinned, asynchronous copies: the next batch is built while this one runs
+                        inputs = {k: v.pin_memory().to(device, non_blocking=True) for k, v in inputs.items()}
                     logits = model(**inputs).logits
-                    out[batch] = torch.softmax(logits.float() / temperature, dim=-1).cpu().numpy()
+                    proba = torch.softmax(logits.float() / temperature, dim=-1)
+                    if on_gpu:  # no synchronisation per batch: results come back once per chunk
+                        pending.append((batch, proba))
+                        continue
+                    out[batch] = proba.numpy()
+                    bar.update(len(batch))
+                for batch, proba in pending:
+                    out[batch] = proba.cpu().numpy()
                     bar.update(len(batch))
             yield Chunk(out, truncated)
     finally:

@@ -60,7 +60,15 @@ def _vocab(tmp: Path) -> Path:
     return path
 
 
-def make_tiny(tmp: Path, task: str = "stance", max_length: int = 32, seed: int = 0) -> Classifier:
+@pytest.fixture(scope="session", autouse=True)
+def _onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Exported ONNX networks go to a folder of this test run, not the user's ~/.cache."""
+    os.environ["STANCEKIT_CACHE"] = str(tmp_path_factory.mktemp("stancekit-cache"))
+
+
+def make_tiny(
+    tmp: Path, task: str = "stance", max_length: int = 32, seed: int = 0, backend: str = "auto"
+) -> Classifier:
     """A 2-layer, 32-wide BERT with random weights and a real (tiny) WordPiece tokenizer."""
     torch.manual_seed(seed)
     tokenizer = BertTokenizerFast(vocab_file=str(_vocab(tmp)), do_lower_case=True)
@@ -80,7 +88,7 @@ def make_tiny(tmp: Path, task: str = "stance", max_length: int = 32, seed: int =
     # Larger random weights so that different inputs give clearly different probabilities.
     with torch.no_grad():
         model.classifier.weight.normal_(0, 2.0)
-    return Classifier(model.eval(), tokenizer, spec, device="cpu", dtype="float32")
+    return Classifier(model.eval(), tokenizer, spec, device="cpu", dtype="float32", backend=backend)
 
 
 @pytest.fixture

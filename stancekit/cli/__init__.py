@@ -43,8 +43,27 @@ ANALYZE_EXAMPLES = """examples:
 
 def _device_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
-    p.add_argument("--dtype", default="auto", help="auto (default), float32, bfloat16 or float16")
-    p.add_argument("--batch-size", type=int, default=None, help="most rows per forward pass (default 64)")
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        help="auto (default: float32 on CPU, bfloat16 on CUDA), float32, bfloat16, float16, or int8 (CPU, "
+        "dynamic quantization: faster, ~2-3%% of labels differ from float32)",
+    )
+    p.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "torch", "onnx"],
+        help="engine: auto (default: ONNX Runtime on CPU for float32/int8, PyTorch elsewhere), torch or onnx",
+    )
+    p.add_argument(
+        "--batch-size", type=int, default=None, help="most rows per forward pass (default 256 on CPU, 512 on CUDA)"
+    )
+    p.add_argument(
+        "--max-tokens",
+        type=int,
+        default=None,
+        help="most padded tokens per forward pass (default 1024 on CPU, 32768 on CUDA)",
+    )
     p.add_argument(
         "--allow-pickle",
         action="store_true",
@@ -157,11 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace, name: str):
     from stancekit.classifier import load
 
-    clf = load(name, device=args.device, dtype=args.dtype, allow_pickle=args.allow_pickle)
-    if args.batch_size:
-        if args.batch_size < 1:
-            raise ValueError("--batch-size must be positive")
-        clf.batch_size = args.batch_size
+    clf = load(name, device=args.device, dtype=args.dtype, backend=args.backend, allow_pickle=args.allow_pickle)
+    for option in ("batch_size", "max_tokens"):
+        value = getattr(args, option, None)
+        if value is not None:
+            if value < 1:
+                raise ValueError(f"--{option.replace('_', '-')} must be positive")
+            setattr(clf, option, value)
     return clf
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -58,3 +59,142 @@ def test_bf16_autocast_path_runs(tiny_stance) -> None:  # type: ignore[no-untype
     got = fast.predict_proba(["armenia might leave the csto"] * 3, targets="csto")
     assert got.shape == ref.shape
     assert abs(got - ref).max() < 0.05
+
+
+# ----------------------------------------------------------------------------------- backends and fast paths
+MIXED = [
+    "armenia might leave the csto",
+    "peace",
+    "russia said the treaty is a great bloc for peace and war is bad " * 4,  # long: truncated at 32 tokens
+    "the west will support armenia",
+    "bad",
+    "moscow hate the csto treaty, armenia said",
+] * 5
+
+
+def test_backend_resolution() -> None:
+    from stancekit import onnx_engine
+    from stancekit.inference import resolve_backend
+
+    cpu = torch.device("cpu")
+    assert resolve_backend("auto", cpu, torch.float32) == ("onnx" if onnx_engine.available() else "torch")
+    assert resolve_backend("torch", cpu, torch.float32) == "torch"
+    assert resolve_backend("auto", cpu, torch.bfloat16) == "torch"  # ONNX runs float32 and int8 only
+    with pytest.raises(ValueError, match="unknown backend 'tensorrt'"):
+        resolve_backend("tensorrt", cpu, torch.float32)
+    with pytest.raises(ValueError, match=r"int8.*ONNX backend"):
+        resolve_backend("torch", cpu, torch.qint8)
+    with pytest.raises(ValueError, match="runs float32 or int8 on the CPU"):
+        resolve_backend("onnx", cpu, torch.bfloat16)
+    with pytest.raises(ValueError, match="int8' runs on the CPU only"):
+        resolve_dtype("int8", torch.device("cuda"))
+    assert resolve_dtype("int8", cpu) == torch.qint8
+
+
+def test_default_budget_per_device(tiny_stance) -> None:  # type: ignore[no-untyped-def]
+    from stancekit.inference import DEFAULT_BUDGETS, default_budget
+
+    assert default_budget(torch.device("cpu")) == DEFAULT_BUDGETS["cpu"]
+    assert default_budget(torch.device("cuda")) == DEFAULT_BUDGETS["cuda"]
+    assert (tiny_stance.batch_size, tiny_stance.max_tokens) == DEFAULT_BUDGETS["cpu"]
+
+
+onnx_only = pytest.mark.skipif(
+    not __import__("stancekit.onnx_engine").onnx_engine.available(), reason="onnxruntime is not installed"
+)
+
+
+@onnx_only
+def test_onnx_float32_matches_torch_float32_in_input_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_tiny
+
+    torch_clf = make_tiny(tmp_path, backend="torch")
+    onnx_clf = make_tiny(tmp_path, backend="onnx")
+    targets = ["csto", "russia", "armenia"] * 10
+    ref = torch_clf.score(MIXED, targets)
+    # A small budget forces many batches of different widths: the order must still come back as given.
+    onnx_clf.batch_size, onnx_clf.max_tokens = 4, 40
+    got = onnx_clf.score(MIXED, targets)
+    assert onnx_clf.backend == "onnx" and type(onnx_clf.engine).__name__ == "OnnxEngine"
+    assert np.array_equal(got.truncated, ref.truncated) and got.truncated.any()
+    assert np.abs(got.proba - ref.proba).max() < 1e-4
+    assert (got.proba.argmax(1) == ref.proba.argmax(1)).all()
+    one_by_one = np.stack([onnx_clf.predict_proba(t, g) for t, g in zip(MIXED[:6], targets[:6])])
+    assert np.abs(one_by_one - ref.proba[:6]).max() < 1e-4
+
+
+@onnx_only
+def test_onnx_engine_follows_weight_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_tiny
+
+    clf = make_tiny(tmp_path, backend="onnx")
+    before = clf.predict_proba(MIXED[:6], "csto")
+    first_engine = clf.engine
+    assert clf.engine is first_engine  # unchanged weights: the export is reused
+    with torch.no_grad():
+        clf.model.classifier.bias.add_(torch.tensor([3.0, -3.0, 0.0]))  # in place, as an optimizer step would
+    after = clf.predict_proba(MIXED[:6], "csto")
+    assert clf.engine is not first_engine
+    clf.backend = "torch"
+    assert np.abs(after - clf.predict_proba(MIXED[:6], "csto")).max() < 1e-4
+    assert np.abs(after - before).max() > 0.05
+
+
+@onnx_only
+def test_onnx_export_is_cached_and_keyed_by_the_weights(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from stancekit import onnx_engine
+    from tests.conftest import make_tiny
+
+    monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
+    first = make_tiny(tmp_path, backend="onnx").predict_proba(MIXED[:6], "csto")
+    assert len(list((tmp_path / "cache" / "onnx").glob("*.onnx"))) == 1
+
+    def no_export(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("exported again although the weights were cached")
+
+    monkeypatch.setattr(onnx_engine.OnnxEngine, "_export", no_export)
+    again = make_tiny(tmp_path, backend="onnx").predict_proba(MIXED[:6], "csto")
+    assert np.array_equal(first, again)
+    other = make_tiny(tmp_path, backend="onnx", seed=1)  # other weights: a new export (refused here), not the cache
+    other.predict_proba(MIXED[:6], "csto")
+    assert other.backend == "torch"
+
+
+@onnx_only
+def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    from stancekit import onnx_engine
+    from tests.conftest import make_tiny
+
+    monkeypatch.setenv("STANCEKIT_CACHE", "off")
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(onnx_engine.OnnxEngine, "_export", broken)
+    clf = make_tiny(tmp_path, backend="onnx")
+    ref = make_tiny(tmp_path, backend="torch").predict_proba(MIXED, "csto")
+    with caplog.at_level("WARNING", logger="stancekit.onnx_engine"):
+        got = clf.predict_proba(MIXED, "csto")
+    assert "ONNX export failed (unsupported operator)" in caplog.text
+    assert clf.backend == "torch" and np.array_equal(got, ref)
+    int8 = make_tiny(tmp_path, backend="onnx")
+    int8.dtype = torch.qint8
+    with pytest.raises(RuntimeError, match=r"int8.*export, which failed"):
+        int8.predict_proba(MIXED, "csto")
+
+
+@onnx_only
+def test_int8_path_scores_every_row_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from stancekit.classifier import Classifier
+    from tests.conftest import make_tiny
+
+    ref = make_tiny(tmp_path, backend="torch")
+    q = Classifier(ref.model, ref.tokenizer, ref.spec, device="cpu", dtype="int8")
+    assert q.backend == "onnx" and "dtype='int8'" in repr(q)
+    got = q.score(MIXED, "csto")
+    want = ref.score(MIXED, "csto")
+    assert got.proba.shape == want.proba.shape and np.allclose(got.proba.sum(1), 1, atol=1e-5)
+    assert np.array_equal(got.truncated, want.truncated)
+    # Quantization moves probabilities a little, never wholesale (label agreement on real data:
+    # tests/integration and benchmarks/speed.py).
+    assert np.abs(got.proba - want.proba).max() < 0.2

@@ -29,6 +29,7 @@ def test_all_matches_exports() -> None:
         "distributed",
         "report",
         "calibration",
+        "onnx_engine",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
