@@ -118,3 +118,28 @@ def test_sentiment_floor_tweeteval(sentiment: stancekit.Classifier) -> None:
     result = evaluate_classifier(sentiment, "tweeteval-sentiment", "test")
     assert result["n"] == 12284
     assert result["metrics"]["macro_recall"] >= 0.65, result["metrics"]
+
+
+@requires_data
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["stance", "sentiment"])
+def test_fast_paths_keep_the_float32_labels(model: str) -> None:
+    """The default engine (ONNX Runtime on the CPU) gives PyTorch float32's labels on real test rows; int8, the
+    opt-in, agrees on most (benchmarks/speed.py measures both at scale, with speed)."""
+    from stancekit import onnx_engine
+    from stancekit.data import load_dataset
+
+    if not onnx_engine.available():
+        pytest.skip("onnxruntime is not installed")
+    ds = load_dataset("semeval2016" if model == "stance" else "tweeteval-sentiment", "test")
+    rows = list(range(0, ds.num_rows, max(1, ds.num_rows // 300)))[:300]
+    texts = [ds["text"][i] for i in rows]
+    targets = [ds["target"][i] for i in rows] if model == "stance" else None
+    reference = stancekit.load(model, dtype="float32", backend="torch").predict_proba(texts, targets)
+    default = stancekit.load(model)
+    assert default.backend == "onnx"
+    fast = default.predict_proba(texts, targets)
+    assert (fast.argmax(1) == reference.argmax(1)).all()
+    assert np.abs(fast - reference).max() < 1e-4
+    int8 = stancekit.load(model, dtype="int8").predict_proba(texts, targets)
+    assert (int8.argmax(1) == reference.argmax(1)).mean() >= 0.94
