@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ from stancekit.classifier import load, resolve_model_path
 from stancekit.data import load_dataset
 from stancekit.evaluation import evaluate_classifier, predict_restricted
 from stancekit.metrics import classification_scores, grouped_scores
+from stancekit.provenance import git_commit
 from stancekit.training import TrainingConfig, load_source
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -54,13 +54,6 @@ HEADLINE = {
     "directed-news": "macro_f1",
     "newsmtsc": "macro_f1",
 }
-
-
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def fit_baseline(config: TrainingConfig, labels: tuple[str, ...]) -> TfidfBaseline:
@@ -121,7 +114,7 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "model": model_name,
         "folder": str(folder),
-        "commit": git_commit(),
+        "commit": git_commit(__file__),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "device": str(clf.device),
         "dtype": str(clf.dtype).replace("torch.", ""),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 import stancekit
 from stancekit.data import load_dataset
+from stancekit.provenance import git_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -35,13 +35,6 @@ PARAPHRASES: dict[str, list[str]] = {
 }
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def run(model: str) -> dict[str, Any]:
     clf = stancekit.load(model)
     test = load_dataset("semeval2016", "test")
@@ -49,7 +42,7 @@ def run(model: str) -> dict[str, Any]:
     original = clf.predict_proba(texts, targets=targets, progress=sys.stderr.isatty()).argmax(1)
     out: dict[str, Any] = {
         "model": model,
-        "commit": git_commit(),
+        "commit": git_commit(__file__),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dataset": "semeval2016:test",
         "paraphrases": PARAPHRASES,

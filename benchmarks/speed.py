@@ -31,7 +31,6 @@ import itertools
 import json
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
@@ -47,6 +46,7 @@ import stancekit
 import stancekit.classifier
 import stancekit.inference
 from stancekit.classifier import Classifier
+from stancekit.provenance import git_commit
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -309,13 +309,6 @@ def flops_per_row(clf: Classifier, mean_tokens: float) -> float:
     return float(linear + attention)
 
 
-def git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def methods_for(device: torch.device) -> list[tuple[str, dict[str, Any], str]]:
     """(name, load options, note) of every setting measured besides the default and the baseline."""
     if device.type == "cuda":
@@ -345,7 +338,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     native_half = device.type == "cuda" or stancekit.inference.native_cpu_half()
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "commit": git_commit(),
+        "commit": git_commit(__file__),
         "device": str(device),
         "hardware": hardware(device),
         "settings": {"rows": n, "slices": slices, "quick": quick, "pipeline_batch_size": 32},

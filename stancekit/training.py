@@ -44,6 +44,10 @@ class DataSpec:
     max_rows: int | None = None  # keep only the first rows (quick experiments)
     label_repeat: dict[str, float] | None = None  # per-label factor on top of repeat, e.g. {none: 0.4}
     exclude_targets: list[str] | None = None  # drop rows with these targets (hold a target out: zero-shot tests)
+    # Target wording augmentation: a row whose target is a key gets one of its aliases instead, with probability
+    # alias_rate (seeded), so the model learns the target, not one spelling of it.
+    target_aliases: dict[str, list[str]] | None = None
+    alias_rate: float = 0.5
 
     def __post_init__(self) -> None:
         if (self.name is None) == (self.path is None):
@@ -53,6 +57,11 @@ class DataSpec:
         for name, factor in (self.label_repeat or {}).items():
             if not isinstance(factor, (int, float)) or factor <= 0:
                 raise ValueError(f"label_repeat[{name!r}] must be > 0, got {factor!r}")
+        if not 0 <= self.alias_rate <= 1:
+            raise ValueError(f"alias_rate must be between 0 and 1, got {self.alias_rate}")
+        for target, aliases in (self.target_aliases or {}).items():
+            if not isinstance(aliases, list) or not aliases or not all(isinstance(a, str) and a for a in aliases):
+                raise ValueError(f"target_aliases[{target!r}] must be a non-empty list of non-empty strings")
 
     @property
     def label(self) -> str:
@@ -159,9 +168,26 @@ def load_source(spec: DataSpec, task: str):
             raise ValueError(f"{spec.label}: exclude_targets {sorted(unknown)} are not targets of this source")
         held_out = set(spec.exclude_targets)
         ds = ds.filter(lambda row: row["target"] not in held_out)
+    if spec.target_aliases:
+        unknown = set(spec.target_aliases) - set(ds["target"])
+        if unknown:
+            raise ValueError(f"{spec.label}: target_aliases {sorted(unknown)} are not targets of this source")
     if spec.max_rows is not None:
         ds = ds.select(range(min(spec.max_rows, ds.num_rows)))
     return ds
+
+
+def _alias_targets(ds, aliases: dict[str, list[str]], rate: float, seed: int):
+    """Replace each row's target by one of its aliases with probability ``rate`` (the same rows for a seed)."""
+    rng = np.random.default_rng(seed)
+    draws = rng.random(ds.num_rows)
+    picks = rng.integers(0, 1 << 30, ds.num_rows)
+    targets = list(ds["target"])
+    for i, target in enumerate(targets):
+        options = aliases.get(target)
+        if options and draws[i] < rate:
+            targets[i] = options[int(picks[i]) % len(options)]
+    return ds.remove_columns("target").add_column("target", targets)
 
 
 def _repeat_indices(idx: list[int], repeat: float, rng: np.random.Generator) -> list[int]:
@@ -292,7 +318,10 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     for i, spec in enumerate(config.train):
         ds = load_source(spec, config.task)
         logger.info("train source %s: %d rows (repeat %.2f)", spec.label, ds.num_rows, spec.repeat)
-        train_parts.append(_resample(ds, spec.repeat, config.seed + i, spec.label_repeat))
+        ds = _resample(ds, spec.repeat, config.seed + i, spec.label_repeat)
+        if spec.target_aliases:  # after resampling, so that repeated rows can get different wordings
+            ds = _alias_targets(ds, spec.target_aliases, spec.alias_rate, config.seed + 1000 + i)
+        train_parts.append(ds)
     train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
     has_holders = pair and any(h is not None for h in train_ds["holder"])
     uses_holder = has_holders if config.uses_holder is None else config.uses_holder

@@ -30,6 +30,7 @@ def test_all_matches_exports() -> None:
         "report",
         "calibration",
         "onnx_engine",
+        "provenance",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
@@ -59,3 +60,11 @@ print(json.dumps([before, state()]))
     assert before["env"] == after["env"]
     assert before["level"] == after["level"] and before["handlers"] == after["handlers"]
     assert before["filters"] == after["filters"]
+
+
+def test_git_commit_names_this_checkout_or_says_unknown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from stancekit.provenance import git_commit
+
+    commit = git_commit(__file__)
+    assert commit == "unknown" or (len(commit) == 40 and int(commit, 16) >= 0)
+    assert git_commit(tmp_path) == "unknown"  # not a git checkout

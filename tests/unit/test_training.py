@@ -115,3 +115,32 @@ def test_exclude_targets_holds_a_target_out(tmp_path: Path) -> None:
     assert set(kept["target"]) == {"csto"} and kept.num_rows == 12
     with pytest.raises(ValueError, match="not targets of this source"):
         load_source(DataSpec(path=str(data), exclude_targets=["Donald Trump"]), "stance")
+
+
+def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
+    import datasets
+
+    from stancekit.training import _alias_targets, load_source
+
+    data = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
+    aliases = {"csto": ["the bloc", "collective security treaty"]}
+    spec = DataSpec(path=str(data), target_aliases=aliases, alias_rate=0.5)
+    ds = load_source(spec, "stance")
+    many = datasets.concatenate_datasets([ds] * 50)  # 600 csto rows, 600 russia rows
+    out = _alias_targets(many, aliases, 0.5, seed=0)
+    assert out["text"] == many["text"] and out["label"] == many["label"]  # only the target changes
+    was_csto = [t == "csto" for t in many["target"]]
+    now = out["target"]
+    assert all(n == "russia" for n, c in zip(now, was_csto) if not c)  # other targets untouched
+    reworded = [n for n, c in zip(now, was_csto) if c and n != "csto"]
+    assert 0.4 < len(reworded) / sum(was_csto) < 0.6
+    assert set(reworded) == {"the bloc", "collective security treaty"}
+    assert _alias_targets(many, aliases, 0.5, seed=0)["target"] == now  # seeded
+    assert _alias_targets(many, aliases, 0.0, seed=0)["target"] == many["target"]
+    with pytest.raises(ValueError, match="not targets of this source"):
+        load_source(DataSpec(path=str(data), target_aliases={"NATO": ["the alliance"]}), "stance")
+    with pytest.raises(ValueError, match="alias_rate"):
+        DataSpec(path=str(data), target_aliases=aliases, alias_rate=1.5)
+    with pytest.raises(ValueError, match="non-empty list"):
+        DataSpec(path=str(data), target_aliases={"csto": []})
