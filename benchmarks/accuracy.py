@@ -118,6 +118,7 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "device": str(clf.device),
         "dtype": str(clf.dtype).replace("torch.", ""),
+        "temperature": clf.spec.temperature,
         "splits": {},
     }
     baseline = fit_baseline(config, clf.labels) if with_baseline else None
@@ -140,8 +141,8 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| model | test split | metric | stancekit | TF-IDF + SVM (same data) | published anchors |",
-        "|---|---|---|---|---|---|",
+        "| model | test split | metric | stancekit | ECE | TF-IDF + SVM (same data) | published anchors |",
+        "|---|---|---|---|---|---|---|",
     ]
     for res in results:
         for label, entry in res["splits"].items():
@@ -150,14 +151,18 @@ def table(results: list[dict[str, Any]]) -> str:
             base = entry.get("tfidf_baseline", {}).get("metrics", {}).get(metric)
             anchors = "; ".join(f"{a['system']} {a['value']:.1f}" for a in entry["anchors"]) or "—"
             base_txt = f"{100 * base:.1f}" if base is not None else "—"
-            lines.append(f"| {res['model']} | `{label}` | {metric} | **{100 * ours:.1f}** | {base_txt} | {anchors} |")
+            ece = entry["model"].get("ece")
+            ece_txt = f"{100 * ece:.1f}" if ece is not None else "—"
+            lines.append(
+                f"| {res['model']} | `{label}` | {metric} | **{100 * ours:.1f}** | {ece_txt} | {base_txt} | {anchors} |"
+            )
             blind = entry["model"].get("holder_blind")
             if blind is not None and "five_class" in entry["model"]:
                 five = entry["model"]["five_class"]
                 blind_value = 100 * blind["metrics"][metric]
-                lines.append(f"| | &nbsp;&nbsp;same rows, holder not given | {metric} | {blind_value:.1f} | | |")
+                lines.append(f"| | &nbsp;&nbsp;same rows, holder not given | {metric} | {blind_value:.1f} | | | |")
                 lines.append(
-                    f"| | &nbsp;&nbsp;the corpus's 5 classes | macro_f1 | {100 * five['macro_f1']:.1f} | | "
+                    f"| | &nbsp;&nbsp;the corpus's 5 classes | macro_f1 | {100 * five['macro_f1']:.1f} | | | "
                     f"(mAP {100 * five['mean_average_precision']:.1f}, accuracy {100 * five['accuracy']:.1f}) |"
                 )
             groups = entry["model"]["groups"]
@@ -167,13 +172,13 @@ def table(results: list[dict[str, Any]]) -> str:
                     bg = base_groups.get(g, {}).get(metric)
                     bg_txt = f"{100 * bg:.1f}" if bg is not None else "—"
                     lines.append(
-                        f"| | &nbsp;&nbsp;{g} (n={gm['n']}) | {metric} | {100 * gm[metric]:.1f} | {bg_txt} | |"
+                        f"| | &nbsp;&nbsp;{g} (n={gm['n']}) | {metric} | {100 * gm[metric]:.1f} | | {bg_txt} | |"
                     )
                 if label == "pstance:test":
                     mean = float(np.mean([gm["f_avg"] for gm in groups.values()]))
                     bmean = float(np.mean([bg["f_avg"] for bg in base_groups.values()])) if base_groups else None
                     b_txt = f"{100 * bmean:.1f}" if bmean is not None else "—"
-                    lines.append(f"| | &nbsp;&nbsp;mean over targets | f_avg | {100 * mean:.1f} | {b_txt} | |")
+                    lines.append(f"| | &nbsp;&nbsp;mean over targets | f_avg | {100 * mean:.1f} | | {b_txt} | |")
     return "\n".join(lines)
 
 
@@ -184,9 +189,14 @@ def update_card(res: dict[str, Any]) -> None:
     """Put this run's table (model, TF-IDF baseline, anchors) into the model card, between markers."""
     card = Path(res["folder"]) / "README.md"
     text = card.read_text(encoding="utf-8")
+    config = json.loads((Path(res["folder"]) / "config.json").read_text(encoding="utf-8"))
+    temperature = float(res.get("temperature", config["stancekit"].get("temperature", 1.0)))
     block = (
         f"{BEGIN}\n## Against the baselines\n\nFrom `python benchmarks/accuracy.py` (commit {res['commit'][:10]}, "
-        f"{res['date']}); percentages on the test splits.\n\n{table([res])}\n{END}"
+        f"{res['date']}); percentages on the test splits. ECE: expected calibration error (15 equal-width "
+        f"confidence bins) of the probabilities as shipped (temperature {temperature:.3g}, fitted "
+        f"on validation data by `stancekit calibrate`, kept only where it lowered validation ECE).\n\n"
+        f"{table([res])}\n{END}"
     )
     if BEGIN in text and END in text:
         text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
@@ -199,11 +209,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["stance", "sentiment"])
     parser.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
-    parser.add_argument("--table-only", action="store_true", help="print the table of the saved results; run nothing")
+    parser.add_argument(
+        "--table-only", action="store_true", help="print the table of the saved results (and put it in the cards)"
+    )
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.table_only:
         saved = [json.loads((RESULTS / f"accuracy-{name}.json").read_text(encoding="utf-8")) for name in args.models]
+        for res in saved:
+            update_card(res)
         print(table(saved))
         return 0
     results = []
