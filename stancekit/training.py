@@ -48,6 +48,9 @@ class DataSpec:
     # alias_rate (seeded), so the model learns the target, not one spelling of it.
     target_aliases: dict[str, list[str]] | None = None
     alias_rate: float = 0.5
+    # Absent holders: for this share of the rows that have a holder, add a copy asking about another holder of
+    # the corpus that the sentence never names, labelled "none" (a stance nobody in the sentence expresses).
+    absent_holders: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.name is None) == (self.path is None):
@@ -57,6 +60,8 @@ class DataSpec:
         for name, factor in (self.label_repeat or {}).items():
             if not isinstance(factor, (int, float)) or factor <= 0:
                 raise ValueError(f"label_repeat[{name!r}] must be > 0, got {factor!r}")
+        if not 0 <= self.absent_holders <= 1:
+            raise ValueError(f"absent_holders must be between 0 and 1, got {self.absent_holders}")
         if not 0 <= self.alias_rate <= 1:
             raise ValueError(f"alias_rate must be between 0 and 1, got {self.alias_rate}")
         for target, aliases in (self.target_aliases or {}).items():
@@ -175,6 +180,27 @@ def load_source(spec: DataSpec, task: str):
     if spec.max_rows is not None:
         ds = ds.select(range(min(spec.max_rows, ds.num_rows)))
     return ds
+
+
+def _absent_holder_rows(ds, rate: float, seed: int):
+    """Copies of a ``rate`` share of the holder rows with a holder the sentence does not name, labelled none."""
+    rng = np.random.default_rng(seed)
+    holders = sorted({h for h in ds["holder"] if h})
+    rows = [i for i, h in enumerate(ds["holder"]) if h]
+    if len(holders) < 2 or not rows:
+        raise ValueError("absent_holders needs rows with at least two different holders")
+    chosen = sorted(rng.choice(rows, size=round(rate * len(rows)), replace=False).tolist())
+    picked, new_holders = [], []
+    for i in chosen:
+        text, target = ds[i]["text"].lower(), str(ds[i]["target"]).lower()
+        for _ in range(20):  # a holder of the corpus that this sentence does not mention
+            candidate = holders[int(rng.integers(len(holders)))]
+            if candidate.lower() not in text and candidate.lower() != target:
+                picked.append(i)
+                new_holders.append(candidate)
+                break
+    extra = ds.select(picked).remove_columns(["holder", "label"])
+    return extra.add_column("holder", new_holders).add_column("label", ["none"] * len(picked))
 
 
 def _alias_targets(ds, aliases: dict[str, list[str]], rate: float, seed: int):
@@ -321,6 +347,10 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         ds = _resample(ds, spec.repeat, config.seed + i, spec.label_repeat)
         if spec.target_aliases:  # after resampling, so that repeated rows can get different wordings
             ds = _alias_targets(ds, spec.target_aliases, spec.alias_rate, config.seed + 1000 + i)
+        if spec.absent_holders:
+            extra = _absent_holder_rows(ds, spec.absent_holders, config.seed + 2000 + i)
+            logger.info("train source %s: %d absent-holder rows labelled none", spec.label, extra.num_rows)
+            ds = datasets.concatenate_datasets([ds, extra.cast(ds.features)])
         train_parts.append(ds)
     train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
     has_holders = pair and any(h is not None for h in train_ds["holder"])

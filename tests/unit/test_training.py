@@ -144,3 +144,30 @@ def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
         DataSpec(path=str(data), target_aliases=aliases, alias_rate=1.5)
     with pytest.raises(ValueError, match="non-empty list"):
         DataSpec(path=str(data), target_aliases={"csto": []})
+
+
+def test_absent_holders_add_none_rows_about_unnamed_holders() -> None:
+    import datasets
+
+    from stancekit.training import _absent_holder_rows
+
+    ds = datasets.Dataset.from_dict(
+        {
+            "text": ["armenia criticized russia", "russia praised the csto", "the west supports armenia"] * 20,
+            "target": ["russia", "csto", "armenia"] * 20,
+            "holder": ["armenia", "russia", "the west"] * 20,
+            "label": ["against", "favor", "favor"] * 20,
+            "group": ["g"] * 60,
+        }
+    )
+    extra = _absent_holder_rows(ds, 0.5, seed=0)
+    assert 0 < extra.num_rows <= 30
+    assert set(extra["label"]) == {"none"}
+    for row in extra:
+        assert row["holder"].lower() not in row["text"].lower() and row["holder"] != row["target"]
+        assert row["text"] in ds["text"]
+    assert _absent_holder_rows(ds, 0.5, seed=0)["holder"] == extra["holder"]  # seeded
+    with pytest.raises(ValueError, match="two different holders"):
+        _absent_holder_rows(ds.select([0, 3]), 0.5, seed=0)
+    with pytest.raises(ValueError, match="absent_holders"):
+        DataSpec(name="directed-news", absent_holders=2.0)
