@@ -131,8 +131,12 @@ def evaluate_directed(
             "confusion": confusion(gold, blind_pred, clf.labels),
         },
     }
+    gold_idx = [clf.labels.index(y) for y in gold]
+    out["holder_blind"]["ece"] = expected_calibration_error(blind, gold_idx)
+    out["temperature"] = clf.spec.temperature
     if not clf.spec.uses_holder:
         out |= {"metrics": out["holder_blind"]["metrics"], "confusion": out["holder_blind"]["confusion"]}
+        out["ece"] = out["holder_blind"]["ece"]
         out["groups"] = grouped_scores(gold, blind_pred, groups, "stance")
         return out
     aware = clf.predict_proba(texts, targets=targets, holders=holders, progress=progress)
@@ -148,6 +152,7 @@ def evaluate_directed(
         "metrics": classification_scores(gold, pred, "stance"),
         "groups": grouped_scores(gold, pred, groups, "stance"),
         "confusion": confusion(gold, pred, clf.labels),
+        "ece": expected_calibration_error(aware, gold_idx),
         "five_class": {
             "labels": [DIRECTED_LABELS[str(i)] for i in range(5)],
             "accuracy": float(accuracy_score(five_gold, five_pred)),
