@@ -34,7 +34,7 @@ BackendName = Literal["auto", "torch", "onnx"]
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16, "int8": torch.qint8}
 
 #: Batch budgets per device type (rows, padded tokens). On the CPU a small token budget keeps each layer's
-#: activations in cache (1,024 tokens: ~1.4x the rows/s of 8,192 in benchmarks/speed.py's batch sweep); a GPU
+#: activations in cache (256 rows / 1,024 tokens: 1.05-1.30x the rows/s of 64 / 8,192 in benchmarks/speed.py); a GPU
 #: wants large batches to fill its cores.
 DEFAULT_BUDGETS = {"cpu": (256, 1024), "cuda": (512, 32768)}
 DEFAULT_BATCH_SIZE, DEFAULT_MAX_TOKENS = DEFAULT_BUDGETS["cpu"]
