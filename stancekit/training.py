@@ -114,6 +114,22 @@ class TrainingConfig:
             raise ValueError(f"method must be 'full' or 'lora', got {self.method!r}")
         if not self.train or not self.validation:
             raise ValueError("training needs at least one 'train' and one 'validation' source")
+        for spec in self.validation + self.evaluate:
+            used = [
+                name
+                for name, value, default in (
+                    ("repeat", spec.repeat, 1.0),
+                    ("label_repeat", spec.label_repeat, None),
+                    ("target_aliases", spec.target_aliases, None),
+                    ("absent_holders", spec.absent_holders, 0.0),
+                )
+                if value != default
+            ]
+            if used:
+                raise ValueError(
+                    f"{spec.label}: {', '.join(used)} only apply to training sources; "
+                    "to score fewer validation rows use max_rows"
+                )
         for spec in self.train + self.validation + self.evaluate:
             if spec.split.startswith("test") and spec in self.train + self.validation:
                 raise ValueError(f"{spec.label}: test splits may not be used for training or validation")

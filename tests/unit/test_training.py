@@ -87,6 +87,20 @@ def test_config_validation(tmp_path: Path) -> None:
             train=[DataSpec(name="semeval2016", split="test")],
             validation=[DataSpec(name="semeval2016", split="validation")],
         )
+    with pytest.raises(ValueError, match="only apply to training sources; to score fewer validation rows"):
+        TrainingConfig(
+            output_dir="x",
+            task="sentiment",
+            train=[DataSpec(name="sst2")],
+            validation=[{"name": "sst2", "repeat": 0.1}],  # type: ignore[list-item]
+        )
+    capped = TrainingConfig(
+        output_dir="x",
+        task="sentiment",
+        train=[DataSpec(name="sst2")],
+        validation=[{"name": "sst2", "max_rows": 9}],  # type: ignore[list-item]
+    )
+    assert capped.validation[0].max_rows == 9
     bad = tmp_path / "bad.yaml"
     bad.write_text("output_dir: x\ntask: stance\ntrain: []\nvalidation: []\nepochz: 3\n")
     with pytest.raises(ValueError, match="unknown option"):
