@@ -119,14 +119,20 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         "device": str(clf.device),
         "dtype": str(clf.dtype).replace("torch.", ""),
         "temperature": clf.spec.temperature,
+        "experts": {"targets": clf.experts.targets, "weight": clf.experts.weight} if clf.experts else None,
         "splits": {},
     }
+    # with n-gram experts (stancekit/ngram.py), the network alone too: what the experts add, split by split
+    plain = load(folder, experts=False) if clf.experts is not None else None
     baseline = fit_baseline(config, clf.labels) if with_baseline else None
     for spec in config.evaluate:
         label = spec.label
         t0 = time.time()
         result = evaluate_classifier(clf, str(spec.name), spec.split)
         entry: dict[str, Any] = {"model": result, "seconds": round(time.time() - t0, 1)}
+        if plain is not None and clf.experts is not None:
+            covered = any(clf.experts.covers(t) for t in load_dataset(str(spec.name), spec.split)["target"])
+            entry["network_alone"] = evaluate_classifier(plain, str(spec.name), spec.split) if covered else result
         if baseline is not None:
             entry["tfidf_baseline"] = baseline_scores(baseline, config, clf.labels, label)
         entry["anchors"] = [{"system": s, "value": v, "metric": m} for s, v, m in ANCHORS.get(label, [])]
@@ -156,6 +162,12 @@ def table(results: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {res['model']} | `{label}` | {metric} | **{100 * ours:.1f}** | {ece_txt} | {base_txt} | {anchors} |"
             )
+            alone = entry.get("network_alone")
+            if alone is not None and alone is not entry["model"] and alone != entry["model"]:
+                lines.append(
+                    f"| | &nbsp;&nbsp;network alone (no n-gram experts) | {metric} | "
+                    f"{100 * alone['metrics'][metric]:.1f} | {100 * alone['ece']:.1f} | | |"
+                )
             blind = entry["model"].get("holder_blind")
             if blind is not None and "five_class" in entry["model"]:
                 five = entry["model"]["five_class"]

@@ -35,8 +35,8 @@ PARAPHRASES: dict[str, list[str]] = {
 }
 
 
-def run(model: str) -> dict[str, Any]:
-    clf = stancekit.load(model)
+def run(model: str, experts: bool = True) -> dict[str, Any]:
+    clf = stancekit.load(model, experts=experts)
     test = load_dataset("semeval2016", "test")
     texts, targets = test["text"], test["target"]
     original = clf.predict_proba(texts, targets=targets, progress=sys.stderr.isatty()).argmax(1)
@@ -45,6 +45,10 @@ def run(model: str) -> dict[str, Any]:
         "commit": git_commit(__file__),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "dataset": "semeval2016:test",
+        # n-gram experts (stancekit/ngram.py) fire on the targets they were fitted for (and their recipe aliases),
+        # not on the paraphrases below, which the network scores alone
+        "experts": clf.experts.targets if clf.experts is not None else None,
+        "experts_weight": clf.experts.weight if clf.experts is not None else None,
         "paraphrases": PARAPHRASES,
         "targets": {},
     }
@@ -84,10 +88,11 @@ def table(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="stance")
+    parser.add_argument("--no-experts", action="store_true", help="score with the network alone (no n-gram experts)")
     args = parser.parse_args(argv)
-    res = run(args.model)
+    res = run(args.model, experts=not args.no_experts)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = Path(args.model).name
+    name = Path(args.model).name + ("-no-experts" if args.no_experts else "")
     (RESULTS / f"robustness-{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(table(res))
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import logging
@@ -16,9 +17,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
-from stancekit import inference
+from stancekit import inference, ngram
 from stancekit.backbones import backbone_path
 from stancekit.config import ModelSpec, first_segment
+from stancekit.ngram import NgramExperts
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +170,8 @@ class Classifier:
         backend: the engine that runs the network: ``"onnx"`` (ONNX Runtime, the CPU default for float32 and
             int8) or ``"torch"``. The ONNX engine is exported from ``model`` at the first prediction and again
             whenever ``model``'s weights change.
+        experts: the model's n-gram experts (:class:`stancekit.ngram.NgramExperts`), fused with the network for
+            the targets they cover, or None (set it to None to score with the network alone).
         batch_size, max_tokens: the batch budget, rows and padded tokens per forward pass (defaults per device:
             :data:`stancekit.inference.DEFAULT_BUDGETS`).
     """
@@ -194,6 +198,7 @@ class Classifier:
         self.batch_size = batch_size or default_rows
         self.max_tokens = max_tokens or default_tokens
         self._onnx: Any = None
+        self.experts: NgramExperts | None = None
         hf_config: Any = model.config
         id2label = [hf_config.id2label[i] for i in range(hf_config.num_labels)]
         if tuple(id2label) != tuple(spec.labels):
@@ -209,6 +214,7 @@ class Classifier:
         dtype: str = "auto",
         backend: str = "auto",
         allow_pickle: bool = False,
+        experts: bool = True,
     ) -> Classifier:
         """Load a model folder written by :meth:`save_pretrained` or by training (no network access).
 
@@ -277,7 +283,15 @@ class Classifier:
                     )
                 tensor.copy_(value.to(tensor.dtype))
         model.eval()
-        return cls(model, tokenizer, spec, device=device, dtype=dtype, backend=backend)
+        clf = cls(model, tokenizer, spec, device=device, dtype=dtype, backend=backend)
+        if experts and (path / ngram.JSON_FILE).is_file():
+            try:
+                clf.experts = ngram.NgramExperts.load(path)
+            except (OSError, ValueError, KeyError, SafetensorError) as exc:
+                raise ModelLoadError(f"{path}: cannot load the n-gram experts ({ngram.JSON_FILE}): {exc}") from exc
+            if clf.experts.labels != spec.labels:
+                raise ModelLoadError(f"{path}/{ngram.JSON_FILE}: labels {clf.experts.labels} differ from the model's")
+        return clf
 
     def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
         """Write the model folder: config.json (id2label + stancekit block), weights, tokenizer.
@@ -313,6 +327,11 @@ class Classifier:
             (out / DELTA_WEIGHTS).unlink(missing_ok=True)
         self.model = inference.prepare_model(model, self.device, self.dtype)
         self.tokenizer.save_pretrained(out)
+        if self.experts is not None:
+            self.experts.save(out)
+        else:
+            for stale in (ngram.JSON_FILE, ngram.WEIGHTS_FILE):
+                (out / stale).unlink(missing_ok=True)
         spec.weights_sha256 = sha256_file(out / (DELTA_WEIGHTS if compact else FULL_WEIGHTS))
         config = json.loads((out / "config.json").read_text(encoding="utf-8"))
         config["stancekit"] = spec.to_dict()
@@ -365,7 +384,36 @@ class Classifier:
     def iter_proba(
         self, items: Iterable[tuple[str, str | None]], *, progress: Any = False, total: int | None = None
     ) -> Iterator[inference.Chunk]:
-        """Stream ``(text, target)`` items through the inference core; yields chunks in input order."""
+        """Stream ``(text, target)`` items through the inference core; yields chunks in input order.
+
+        Rows whose target an n-gram expert covers get the network's probabilities fused with the expert's scores
+        (see :mod:`stancekit.ngram`); the temperature is applied after the fusion.
+        """
+        experts = self.experts if self.spec.is_pair and not self.spec.uses_holder else None
+        if experts is None:
+            return self._network_proba(items, progress=progress, total=total, temperature=self.spec.temperature)
+        return self._fused_proba(experts, items, progress=progress, total=total)
+
+    def _fused_proba(
+        self, experts: NgramExperts, items: Iterable[tuple[str, str | None]], *, progress: Any, total: int | None
+    ) -> Iterator[inference.Chunk]:
+        pending: collections.deque[tuple[str, str | None]] = collections.deque()
+
+        def remember() -> Iterator[tuple[str, str | None]]:
+            for item in items:
+                pending.append(item)
+                yield item
+
+        for chunk in self._network_proba(remember(), progress=progress, total=total, temperature=1.0):
+            rows = [pending.popleft() for _ in range(len(chunk.proba))]
+            proba = experts.fuse(
+                chunk.proba, [t for t, _ in rows], [g for _, g in rows], temperature=self.spec.temperature
+            )
+            yield inference.Chunk(proba, chunk.truncated)
+
+    def _network_proba(
+        self, items: Iterable[tuple[str, str | None]], *, progress: Any, total: int | None, temperature: float
+    ) -> Iterator[inference.Chunk]:
         return inference.iter_proba(
             self.engine,
             self.tokenizer,
@@ -378,7 +426,7 @@ class Classifier:
             max_tokens=self.max_tokens,
             progress=progress,
             total=total,
-            temperature=self.spec.temperature,
+            temperature=temperature,
         )
 
     def score(
@@ -465,13 +513,15 @@ def load(
     dtype: str = "auto",
     backend: str = "auto",
     allow_pickle: bool = False,
+    experts: bool = True,
 ) -> Classifier:
     """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path.
 
     ``device`` (auto/cpu/cuda), ``dtype`` (auto/float32/bfloat16/float16/int8) and ``backend`` (auto/torch/onnx)
     choose how it runs; the defaults are the fastest settings that keep float32's labels (ONNX Runtime float32
     on the CPU, bfloat16 PyTorch on CUDA). See :meth:`Classifier.from_pretrained` for what is refused (pickles,
-    custom code, damaged weights).
+    custom code, damaged weights). ``experts=False`` leaves out the model's n-gram experts, if it has any
+    (:mod:`stancekit.ngram`), so that every row is scored by the network alone.
 
     Example:
         >>> clf = load("stance")                                              # doctest: +SKIP
@@ -479,5 +529,5 @@ def load(
         'against'
     """
     return Classifier.from_pretrained(
-        name_or_path, device=device, dtype=dtype, backend=backend, allow_pickle=allow_pickle
+        name_or_path, device=device, dtype=dtype, backend=backend, allow_pickle=allow_pickle, experts=experts
     )

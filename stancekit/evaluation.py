@@ -224,6 +224,22 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
     for name, value in sorted(metrics.get("validation", {}).items()):
         if isinstance(value, float) and "/" in name:
             lines.append(f"| {name} | {_pct(value)} |")
+    experts = metrics.get("ngram_experts")
+    if experts:
+        lines += [
+            "",
+            "## N-gram experts",
+            "",
+            f"Per-target TF-IDF + linear SVM experts (`stancekit/ngram.py`) for {', '.join(experts['targets'])}, "
+            f"fused with the network as softmax(log p + w * SVM score); w = {experts['weight']:g}, chosen on the "
+            "validation sources (mean F_avg), never on a test split. Other targets get the network alone; "
+            "`stancekit.load(..., experts=False)` turns them off. Validation F_avg by weight:",
+            "",
+            "| source | " + " | ".join(f"w={w:g}" for w in experts["grid"]) + " |",
+            "|---|" + "---|" * len(experts["grid"]),
+        ]
+        for source, values in [*experts["validation"].items(), ("mean (selection)", experts["selection"])]:
+            lines.append(f"| {source} | " + " | ".join(_pct(v) for v in values) + " |")
     lines += [
         "",
         "## Test scores",

@@ -101,6 +101,9 @@ class TrainingConfig:
     seed: int = 42
     precision: Literal["auto", "float32", "bfloat16"] = "auto"  # bf16 autocast where the CPU/GPU supports it
     num_threads: int | None = None  # torch intra-op threads; None = torch's default
+    # Per-target TF-IDF + linear SVM experts fused with the network (stancekit.ngram), fitted after training on
+    # the train sources, their weight chosen on validation: None = none; {} = defaults; keys min_rows, max_features
+    ngram_experts: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         self.train = [d if isinstance(d, DataSpec) else DataSpec(**d) for d in self.train]
@@ -133,6 +136,12 @@ class TrainingConfig:
         for spec in self.train + self.validation + self.evaluate:
             if spec.split.startswith("test") and spec in self.train + self.validation:
                 raise ValueError(f"{spec.label}: test splits may not be used for training or validation")
+        if self.ngram_experts is not None:
+            unknown = set(self.ngram_experts) - {"min_rows", "max_features"}
+            if unknown:
+                raise ValueError(f"ngram_experts: unknown option(s) {sorted(unknown)}; known: max_features, min_rows")
+            if self.task != "stance":
+                raise ValueError("ngram_experts are for stance models")
         if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
             raise ValueError("epochs, learning_rate and batch_size must be positive")
 
@@ -516,6 +525,20 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         "test": {},
     }
     loaded = Classifier.from_pretrained(out, device="auto")
+    if config.ngram_experts is not None:
+        from stancekit.ngram import attach_experts
+
+        opts = config.ngram_experts
+        metrics["ngram_experts"] = attach_experts(
+            loaded,
+            config,
+            min_rows=int(opts.get("min_rows", 200)),
+            max_features=int(opts.get("max_features", 10_000)),
+            progress=progress,
+        )
+        assert loaded.experts is not None
+        loaded.experts.save(out)
+        logger.info("n-gram experts for %s, weight %g", loaded.experts.targets, loaded.experts.weight)
     for spec_eval in config.evaluate:
         if spec_eval.name is None:
             continue

@@ -159,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true", help="store the temperature in the model's config.json")
     _device_args(p)
 
+    p = sub.add_parser(
+        "experts",
+        help="fit per-target n-gram (TF-IDF + SVM) experts for a stance model and pick their weight on validation",
+        description="Fits one TF-IDF + linear SVM per target of the recipe's training sources that has enough rows, "
+        "chooses the weight of their scores against the network on the recipe's validation sources (never a test "
+        "split), prints the validation scores, and with --write stores ngram.json + ngram.safetensors in the model "
+        "folder (and the report in its metrics.json). See stancekit/ngram.py.",
+    )
+    p.add_argument("--model", required=True, help="a stance model folder (or a shipped name)")
+    p.add_argument("--recipe", type=Path, help="training recipe (default: the model's training_config.yaml)")
+    p.add_argument("--min-rows", type=int, default=200, help="fewest training rows a target needs (default 200)")
+    p.add_argument("--max-features", type=int, default=10_000, help="n-grams kept per expert (default 10000)")
+    p.add_argument("--write", action="store_true", help="store the experts in the model folder")
+    _device_args(p)
+
     sub.add_parser("datasets", help="list the registered corpora and their splits")
 
     p = sub.add_parser(
@@ -471,6 +486,34 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_experts(args: argparse.Namespace) -> int:
+    from stancekit.classifier import resolve_model_path
+    from stancekit.ngram import attach_experts
+    from stancekit.training import TrainingConfig
+
+    folder = resolve_model_path(args.model)
+    recipe = args.recipe or folder / "training_config.yaml"
+    if not Path(recipe).is_file():
+        raise FileNotFoundError(f"{recipe}: no training recipe; pass --recipe (its train and validation sources)")
+    config = TrainingConfig.from_yaml(recipe)
+    clf = _load(args, args.model)
+    if args.min_rows < 2 or args.max_features < 1:
+        raise ValueError("--min-rows must be >= 2 and --max-features >= 1")
+    report = attach_experts(
+        clf, config, min_rows=args.min_rows, max_features=args.max_features, progress=sys.stderr.isatty()
+    )
+    print(json.dumps(report, indent=2))
+    if args.write:
+        assert clf.experts is not None
+        clf.experts.save(folder)
+        metrics_path = folder / "metrics.json"
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+        metrics["ngram_experts"] = {**report, "min_rows": args.min_rows, "max_features": args.max_features}
+        metrics_path.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote n-gram experts (weight {report['weight']:g}) to {folder}; re-run the test evaluation")
+    return 0
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from stancekit.data import DATASETS
 
@@ -505,6 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "datasets": _cmd_datasets,
         "bench": _cmd_bench,
         "calibrate": _cmd_calibrate,
+        "experts": _cmd_experts,
     }
     try:
         return commands[args.command](args)
