@@ -104,6 +104,9 @@ class TrainingConfig:
     # Per-target TF-IDF + linear SVM experts fused with the network (stancekit.ngram), fitted after training on
     # the train sources, their weight chosen on validation: None = none; {} = defaults; keys min_rows, max_features
     ngram_experts: dict[str, int] | None = None
+    # A training source without some of the task's labels (P-Stance has no none, SST-2 no neutral) is trained
+    # over the labels it has only (softmax masked per row), so it does not teach "never answer none/neutral".
+    mask_absent_labels: bool = False
 
     def __post_init__(self) -> None:
         self.train = [d if isinstance(d, DataSpec) else DataSpec(**d) for d in self.train]
@@ -205,6 +208,11 @@ def load_source(spec: DataSpec, task: str):
     if spec.max_rows is not None:
         ds = ds.select(range(min(spec.max_rows, ds.num_rows)))
     return ds
+
+
+def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over each row's allowed labels only (``mask`` 1 = allowed): the others get no probability."""
+    return torch.nn.functional.cross_entropy(logits.float().masked_fill(mask == 0, -1e4), labels)
 
 
 def _absent_holder_rows(ds, rate: float, seed: int):
@@ -361,6 +369,8 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         else:
             enc = tokenizer(batch["text"], truncation=True, max_length=config.max_length)
         enc["labels"] = [label2id[y] for y in batch["label"]]
+        if "label_mask" in batch:
+            enc["label_mask"] = batch["label_mask"]
         return enc
 
     import datasets
@@ -376,6 +386,12 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
             extra = _absent_holder_rows(ds, spec.absent_holders, config.seed + 2000 + i)
             logger.info("train source %s: %d absent-holder rows labelled none", spec.label, extra.num_rows)
             ds = datasets.concatenate_datasets([ds, extra.cast(ds.features)])
+        if config.mask_absent_labels:
+            present = set(ds["label"])
+            mask = [int(y in present) for y in labels]
+            if not all(mask):
+                logger.info("train source %s: trained over %s only", spec.label, [y for y in labels if y in present])
+            ds = ds.add_column("label_mask", [mask] * ds.num_rows)
         train_parts.append(ds)
     train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
     has_holders = pair and any(h is not None for h in train_ds["holder"])
@@ -390,7 +406,7 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     val_ds = datasets.concatenate_datasets(val_parts)
     cols = train_ds.column_names
     train_tok = train_ds.map(encode, batched=True, remove_columns=cols, desc="tokenizing train")
-    val_tok = val_ds.map(encode, batched=True, remove_columns=cols, desc="tokenizing validation")
+    val_tok = val_ds.map(encode, batched=True, remove_columns=val_ds.column_names, desc="tokenizing validation")
     val_gold = [labels[i] for i in val_tok["labels"]]
     bounds = np.cumsum([0, *val_sizes])
     metric_name = "f_avg" if pair else "macro_recall"
@@ -444,6 +460,7 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         data_seed=config.seed,
         bf16=bf16,
         train_sampling_strategy="group_by_length",
+        remove_unused_columns=not config.mask_absent_labels,  # keep label_mask for compute_loss
         dataloader_num_workers=0,
         disable_tqdm=not progress,
         use_cpu=not torch.cuda.is_available(),
@@ -474,6 +491,17 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         # per-corpus validation scores slice the predictions by position.
         def _get_eval_sampler(self, eval_dataset: Any) -> torch.utils.data.Sampler:
             return torch.utils.data.SequentialSampler(eval_dataset)
+
+        def compute_loss(
+            self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
+        ) -> Any:
+            mask = inputs.pop("label_mask", None)
+            if mask is None:
+                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+            gold = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = masked_cross_entropy(outputs.logits, gold, mask)
+            return (loss, outputs) if return_outputs else loss
 
     def current_model() -> Any:
         assert trainer.model is not None

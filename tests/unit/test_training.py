@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -185,3 +186,45 @@ def test_absent_holders_add_none_rows_about_unnamed_holders() -> None:
         _absent_holder_rows(ds.select([0, 3]), 0.5, seed=0)
     with pytest.raises(ValueError, match="absent_holders"):
         DataSpec(name="directed-news", absent_holders=2.0)
+
+
+def test_masked_cross_entropy_ignores_absent_labels() -> None:
+    import torch
+
+    from stancekit.training import masked_cross_entropy
+
+    logits = torch.tensor([[2.0, 0.5, 3.0], [0.1, 1.0, -1.0]], requires_grad=True)
+    labels = torch.tensor([0, 1])
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    loss = masked_cross_entropy(logits, labels, mask)
+    # row 0 is a binary row: its loss is the 2-way cross-entropy over the first two labels only
+    two_way = torch.nn.functional.cross_entropy(logits[:1, :2], labels[:1])
+    full = torch.nn.functional.cross_entropy(logits[1:], labels[1:])
+    assert torch.allclose(loss, (two_way + full) / 2, atol=1e-5)
+    loss.backward()
+    assert logits.grad is not None and logits.grad[0, 2] == 0  # the absent label is not pushed down
+
+
+def test_train_with_masked_absent_labels(tmp_path: Path, tiny_backbone: Path) -> None:
+    full, binary = tmp_path / "full.csv", tmp_path / "binary.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(full, index=False)
+    pd.DataFrame([r for r in ROWS if r[2] != "none"], columns=["text", "target", "label"]).to_csv(binary, index=False)
+    config = TrainingConfig(
+        output_dir=str(tmp_path / "out"),
+        task="stance",
+        train=[DataSpec(path=str(full)), DataSpec(path=str(binary))],
+        validation=[DataSpec(path=str(full), max_rows=8)],
+        backbone=str(tiny_backbone),
+        epochs=1,
+        learning_rate=1e-3,
+        batch_size=8,
+        max_length=32,
+        inference_max_length=32,
+        mask_absent_labels=True,
+    )
+    config.to_yaml(tmp_path / "config.yaml")
+    out = stancekit.train(tmp_path / "config.yaml", progress=False)
+    assert TrainingConfig.from_yaml(out / "training_config.yaml").mask_absent_labels is True
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["history"] and all(np.isfinite(h["eval_loss"]) for h in metrics["history"])
+    assert stancekit.load(out, device="cpu").predict("i love peace", targets="csto") in ("against", "favor", "none")
