@@ -103,6 +103,11 @@ def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: 
 
     if not sources:
         raise ValueError("give at least one (dataset, split) to calibrate on")
+    if getattr(clf, "experts", None) is not None:
+        raise ValueError(
+            "this model has n-gram experts, which carry their own temperature (fitted by `stancekit experts`); "
+            "calibrate the network alone: load it with experts=False (--no-experts)"
+        )
     probas, golds = [], []
     for name, split in sources:
         if split.startswith("test"):

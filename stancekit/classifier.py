@@ -386,8 +386,8 @@ class Classifier:
     ) -> Iterator[inference.Chunk]:
         """Stream ``(text, target)`` items through the inference core; yields chunks in input order.
 
-        Rows whose target an n-gram expert covers get the network's probabilities fused with the expert's scores
-        (see :mod:`stancekit.ngram`); the temperature is applied after the fusion.
+        Rows whose target an n-gram expert covers get the network's probabilities fused with the expert's scores,
+        at the experts' temperature (see :mod:`stancekit.ngram`); the others the network at the model's.
         """
         experts = self.experts if self.spec.is_pair and not self.spec.uses_holder else None
         if experts is None:
@@ -407,7 +407,7 @@ class Classifier:
         for chunk in self._network_proba(remember(), progress=progress, total=total, temperature=1.0):
             rows = [pending.popleft() for _ in range(len(chunk.proba))]
             proba = experts.fuse(
-                chunk.proba, [t for t, _ in rows], [g for _, g in rows], temperature=self.spec.temperature
+                chunk.proba, [t for t, _ in rows], [g for _, g in rows], network_temperature=self.spec.temperature
             )
             yield inference.Chunk(proba, chunk.truncated)
 

@@ -233,7 +233,9 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
             f"Per-target TF-IDF + linear SVM experts (`stancekit/ngram.py`) for {', '.join(experts['targets'])}, "
             f"fused with the network as softmax(log p + w * SVM score); w = {experts['weight']:g}, chosen on the "
             "validation sources (mean F_avg), never on a test split. Other targets get the network alone; "
-            "`stancekit.load(..., experts=False)` turns them off. Validation F_avg by weight:",
+            "`stancekit.load(..., experts=False)` turns them off. Their own temperature, fitted on the covered "
+            f"validation rows ({experts.get('n_calibration')}): {experts.get('temperature', 1.0):g} (ECE "
+            f"{_pct(experts.get('ece_before'))} -> {_pct(experts.get('ece_after'))}). Validation F_avg by weight:",
             "",
             "| source | " + " | ".join(f"w={w:g}" for w in experts["grid"]) + " |",
             "|---|" + "---|" * len(experts["grid"]),

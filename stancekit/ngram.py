@@ -8,9 +8,10 @@ of those targets (or one of its configured aliases; matching ignores case and sp
 
     p = softmax((log p_network + weight * s) / temperature)
 
-where ``s`` is the expert's SVM decision, centred over the labels it knows (0 for a label it never saw, so a
-binary P-Stance expert does not forbid ``none``). Any other target gets the network alone. ``weight`` is chosen
-on validation data (:func:`attach_experts`), never on a test split.
+where ``p_network`` is the network's softmax at temperature 1 and ``s`` the expert's SVM decision, centred over
+the labels it knows (0 for a label it never saw, so a binary P-Stance expert does not forbid ``none``). Any other
+target gets the network alone, at the model's own temperature. ``weight`` and the experts' ``temperature`` are
+chosen on validation data (:func:`attach_experts`), never on a test split.
 
 Stored in the model folder as ``ngram.json`` (settings, targets, classes, vocabularies) and
 ``ngram.safetensors`` (idf vectors, coefficients): nothing is pickled. Vocabularies are pruned to the
@@ -106,10 +107,15 @@ class Expert:
 class NgramExperts:
     """Per-target n-gram experts and the weight their scores get against the network's log-probabilities."""
 
-    def __init__(self, labels: Sequence[str], experts: Sequence[Expert], weight: float = 1.0) -> None:
+    def __init__(
+        self, labels: Sequence[str], experts: Sequence[Expert], weight: float = 1.0, temperature: float = 1.0
+    ) -> None:
+        if not 0.01 <= temperature <= 100:
+            raise ValueError(f"temperature must be in [0.01, 100], got {temperature}")
         self.labels = tuple(labels)
         self.experts = list(experts)
         self.weight = float(weight)
+        self.temperature = float(temperature)
         self._by_key: dict[str, int] = {}
         for i, expert in enumerate(self.experts):
             unknown = set(expert.classes) - set(self.labels)
@@ -125,6 +131,10 @@ class NgramExperts:
 
     def covers(self, target: object) -> bool:
         return target is not None and normalise_target(target) in self._by_key
+
+    def covered(self, targets: Sequence[object]) -> np.ndarray:
+        """Boolean mask of the rows whose target an expert covers."""
+        return np.array([self.covers(t) for t in targets], dtype=bool)
 
     def scores(self, texts: Sequence[str], targets: Sequence[object]) -> np.ndarray:
         """Centred expert scores in the model's label order; rows without an expert (and unseen labels) get 0."""
@@ -147,14 +157,21 @@ class NgramExperts:
         targets: Sequence[object],
         *,
         weight: float | None = None,
-        temperature: float = 1.0,
+        temperature: float | None = None,
+        network_temperature: float = 1.0,
     ) -> np.ndarray:
-        """``softmax((log proba + weight * scores) / temperature)``, row by row."""
+        """Fuse the network's probabilities (at temperature 1) with the experts' scores.
+
+        Covered rows: ``softmax((log proba + weight * scores) / temperature)`` (default: the experts' own weight and
+        temperature); other rows: ``softmax(log proba / network_temperature)``.
+        """
         w = self.weight if weight is None else weight
+        t = self.temperature if temperature is None else temperature
         logits = np.log(np.clip(proba.astype(np.float64), 1e-12, 1.0))
         if w:
             logits = logits + w * self.scores(texts, targets)
-        logits = logits / temperature
+        covered = self.covered(targets)
+        logits = logits / np.where(covered, t, network_temperature)[:, None]
         logits -= logits.max(axis=1, keepdims=True)
         out = np.exp(logits)
         return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -213,6 +230,7 @@ class NgramExperts:
         doc = {
             "format": FORMAT,
             "weight": self.weight,
+            "temperature": self.temperature,
             "labels": list(self.labels),
             "word": {k: list(v) if isinstance(v, tuple) else v for k, v in WORD.items()},
             "char": {k: list(v) if isinstance(v, tuple) else v for k, v in CHAR.items()},
@@ -254,7 +272,7 @@ class NgramExperts:
                     aliases=tuple(entry.get("aliases", ())),
                 )
             )
-        return cls(doc["labels"], experts, doc["weight"])
+        return cls(doc["labels"], experts, doc["weight"], doc.get("temperature", 1.0))
 
 
 def attach_experts(
@@ -269,12 +287,15 @@ def attach_experts(
     """Fit experts on ``config``'s training sources (each row once) and pick their weight on its validation sources.
 
     The weight maximises the mean F_avg over the validation sources that have rows the experts cover (a source
-    without any scores the same at every weight); ties go to the smaller weight. Sets ``clf.experts``.
+    without any scores the same at every weight); ties go to the smaller weight. Then the experts' temperature is
+    fitted on the covered validation rows (negative log-likelihood), and kept only if it lowers their expected
+    calibration error. Sets ``clf.experts``.
 
     Returns:
-        ``{"weight", "grid", "validation": {source: [F_avg per weight]}, "selection": [...], "targets"}``.
+        ``{"weight", "grid", "validation": {source: [F_avg per weight]}, "selection": [...], "targets",
+        "temperature", "ece_before", "ece_after", "n_calibration"}``.
     """
-    from stancekit.calibration import rescale
+    from stancekit.calibration import expected_calibration_error, fit_temperature, rescale
     from stancekit.evaluation import predict_restricted
     from stancekit.metrics import classification_scores
     from stancekit.training import load_source
@@ -297,6 +318,7 @@ def attach_experts(
     )
     clf.experts = None
     per_source: dict[str, list[float]] = {}
+    kept: list[tuple[np.ndarray, list[str], list[str], list[str]]] = []  # covered rows: proba, texts, targets, gold
     for spec in config.validation:
         ds = load_source(spec, "stance")
         if not any(experts.covers(t) for t in ds["target"]):
@@ -304,6 +326,9 @@ def attach_experts(
         # the network alone, at temperature 1: the classifier fuses first and applies its temperature after
         proba = clf.predict_proba(ds["text"], targets=ds["target"], progress=progress)
         proba = rescale(proba, 1 / clf.spec.temperature)
+        rows = np.flatnonzero(experts.covered(ds["target"]))
+        texts_v, targets_v, gold_v = ds["text"], ds["target"], ds["label"]
+        kept.append((proba[rows], [texts_v[i] for i in rows], [targets_v[i] for i in rows], [gold_v[i] for i in rows]))
         allowed = set(ds["label"])
         per_source[spec.label] = [
             classification_scores(
@@ -318,6 +343,12 @@ def attach_experts(
     selection = np.mean(list(per_source.values()), axis=0)
     best = int(np.argmax(selection))  # first maximum: the smallest weight among ties
     experts.weight = float(grid[best])
+    fused = np.concatenate([experts.fuse(p, x, t, temperature=1.0) for p, x, t, _ in kept])
+    gold_idx = np.array([clf.labels.index(y) for _, _, _, g in kept for y in g])
+    fitted = fit_temperature(fused, gold_idx)
+    ece_before = expected_calibration_error(fused, gold_idx)
+    ece_after = expected_calibration_error(rescale(fused, fitted), gold_idx)
+    experts.temperature = round(fitted, 4) if ece_after < ece_before else 1.0
     clf.experts = experts
     return {
         "weight": experts.weight,
@@ -325,4 +356,8 @@ def attach_experts(
         "validation": per_source,
         "selection": selection.tolist(),
         "targets": experts.targets,
+        "temperature": experts.temperature,
+        "ece_before": ece_before,
+        "ece_after": min(ece_after, ece_before),
+        "n_calibration": len(gold_idx),
     }

@@ -69,6 +69,11 @@ def _device_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="load a model folder that carries pickle files (they can run code: only for folders you trust)",
     )
+    p.add_argument(
+        "--no-experts",
+        action="store_true",
+        help="score with the network alone, without the model's n-gram experts (if it has any)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,7 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace, name: str):
     from stancekit.classifier import load
 
-    clf = load(name, device=args.device, dtype=args.dtype, backend=args.backend, allow_pickle=args.allow_pickle)
+    clf = load(
+        name,
+        device=args.device,
+        dtype=args.dtype,
+        backend=args.backend,
+        allow_pickle=args.allow_pickle,
+        experts=not getattr(args, "no_experts", False),
+    )
     for option in ("batch_size", "max_tokens"):
         value = getattr(args, option, None)
         if value is not None:

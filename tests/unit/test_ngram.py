@@ -172,3 +172,35 @@ def test_recipe_option_is_checked(tmp_path: Path) -> None:
         TrainingConfig(task="stance", ngram_experts={"max_feature": 5}, **base)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="for stance models"):
         TrainingConfig(task="sentiment", ngram_experts={}, **base)  # type: ignore[arg-type]
+
+
+def test_experts_temperature_applies_to_covered_rows_only(tmp_path: Path) -> None:
+    experts = _fit()
+    experts.weight, experts.temperature = 1.0, 2.0
+    proba = np.array([[0.7, 0.2, 0.1]] * 2, dtype=np.float32)
+    texts = ["love the treaty"] * 2
+    fused = experts.fuse(proba, texts, ["csto", "nato"], network_temperature=0.5)
+    logits = np.log(proba[0]) + experts.scores(texts[:1], ["csto"])[0]
+    expected = np.exp(logits / 2.0) / np.exp(logits / 2.0).sum()
+    np.testing.assert_allclose(fused[0], expected, atol=1e-5)
+    sharp = proba[1] ** 2 / (proba[1] ** 2).sum()  # temperature 0.5 on the network alone
+    np.testing.assert_allclose(fused[1], sharp, atol=1e-5)
+    experts.save(tmp_path)
+    assert NgramExperts.load(tmp_path).temperature == 2.0
+    with pytest.raises(ValueError, match="temperature"):
+        NgramExperts(LABELS, experts.experts, temperature=0.0)
+
+
+def test_attach_experts_fits_their_temperature(tiny_stance: Classifier, tmp_path: Path) -> None:
+    report = attach_experts(tiny_stance, _recipe(tmp_path), min_rows=20, grid=(0.0, 1.0, 4.0))
+    assert report["n_calibration"] == 50
+    assert report["ece_after"] <= report["ece_before"]
+    assert tiny_stance.experts is not None and tiny_stance.experts.temperature == report["temperature"]
+
+
+def test_calibrate_refuses_a_model_with_experts(tiny_stance: Classifier) -> None:
+    from stancekit.calibration import calibrate
+
+    tiny_stance.experts = _fit()
+    with pytest.raises(ValueError, match="experts=False"):
+        calibrate(tiny_stance, [("semeval2016", "validation")])
