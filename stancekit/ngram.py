@@ -85,7 +85,7 @@ class Expert:
     ) -> Expert:
         word, char = _vectorizer(WORD), _vectorizer(CHAR)
         x = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)], format="csr")
-        svm = LinearSVC(C=c, class_weight="balanced").fit(x, gold)
+        svm = LinearSVC(C=c, class_weight="balanced", random_state=0).fit(x, gold)
         n_word = len(word.vocabulary_)
         if x.shape[1] > max_features:  # keep the n-grams with the largest weights, refit on them
             keep = np.sort(np.argsort(-np.abs(svm.coef_).max(axis=0), kind="stable")[:max_features])
@@ -93,7 +93,7 @@ class Expert:
             word = _vectorizer(WORD, [str(t) for t in names[keep[keep < n_word]]])
             char = _vectorizer(CHAR, [str(t) for t in names[keep[keep >= n_word]]])
             x = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)], format="csr")
-            svm = LinearSVC(C=c, class_weight="balanced").fit(x, gold)
+            svm = LinearSVC(C=c, class_weight="balanced", random_state=0).fit(x, gold)
         return cls(
             target=target,
             classes=[str(k) for k in svm.classes_],

@@ -105,12 +105,50 @@ def test_demo_command_prints_the_table() -> None:
     assert "Pashinyan suggested on Monday" in out
 
 
-# Floors of the 0.1 issue, on the held-out test splits (the later accuracy issue raises them).
+# Floors of the 0.1 issue, on the held-out test splits.
 @requires_data
 def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
     result = evaluate_classifier(stance, "semeval2016", "test")
     assert result["n"] == 1249
     assert result["metrics"]["f_avg"] >= 0.60, result["metrics"]
+
+
+# Regression floors of the accuracy issue: the shipped figures (benchmarks/README.md, measured 2026-11-28) less
+# about one point, on held-out test splits. Where the issue's own targets are not reached yet (SemEval F_avg 69,
+# P-Stance 78, VAST 68, TweetEval 70, SST-2 88), these floors keep what was reached from slipping unnoticed.
+@requires_data
+@pytest.mark.slow
+def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
+    from stancekit.baseline import TfidfBaseline
+    from stancekit.data import load_dataset
+    from stancekit.evaluation import predict_restricted
+    from stancekit.metrics import grouped_scores
+
+    semeval = evaluate_classifier(stance, "semeval2016", "test")
+    assert semeval["metrics"]["f_avg"] >= 0.675, semeval["metrics"]  # shipped: 68.8
+    pstance = evaluate_classifier(stance, "pstance", "test")
+    mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
+    assert mean >= 0.76, pstance["groups"]  # shipped: 77.1 (mean over the three targets)
+    # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
+    train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
+    svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
+    pred = predict_restricted(svm.decision(test["text"], test["target"]), stance.labels, set(test["label"]))
+    svm_groups = grouped_scores(test["label"], pred, test["group"], "stance")
+    for target, ours in semeval["groups"].items():
+        assert ours["f_avg"] >= svm_groups[target]["f_avg"] - 0.08, (target, ours, svm_groups[target])
+
+
+@requires_data
+@pytest.mark.slow
+def test_stance_network_is_robust_to_target_wording() -> None:
+    """benchmarks/robustness.py's figure for the network alone (the experts fire on exact target names only)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        from robustness import run
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    result = run("stance", experts=False)
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.9%
 
 
 @requires_data
