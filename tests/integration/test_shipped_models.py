@@ -155,7 +155,14 @@ def test_stance_network_is_robust_to_target_wording() -> None:
 def test_sentiment_floor_tweeteval(sentiment: stancekit.Classifier) -> None:
     result = evaluate_classifier(sentiment, "tweeteval-sentiment", "test")
     assert result["n"] == 12284
-    assert result["metrics"]["macro_recall"] >= 0.65, result["metrics"]
+    assert result["metrics"]["macro_recall"] >= 0.695, result["metrics"]  # 0.1 floor 65; shipped: 70.5
+
+
+@requires_data
+def test_sentiment_floor_sst2(sentiment: stancekit.Classifier) -> None:
+    result = evaluate_classifier(sentiment, "sst2", "dev")
+    assert result["n"] == 872
+    assert result["metrics"]["accuracy"] >= 0.84, result["metrics"]  # shipped: 85.1 (binary, from the 3 classes)
 
 
 @requires_data
