@@ -64,7 +64,8 @@ for name in ("semeval2016", "pstance", "vast"):
     for split in ("validation", "test"):
         ds = load_dataset(name, split)
         p = clf.predict_proba(ds["text"], targets=ds["target"])
-        cache[name, split] = (ds, np.log(np.clip(p, 1e-9, 1)), {v: svm_scores(ds["text"], ds["target"], v) for v in ("per_target", "fallback")})
+        variants = {v: svm_scores(ds["text"], ds["target"], v) for v in ("per_target", "fallback")}
+        cache[name, split] = (ds, np.log(np.clip(p, 1e-9, 1)), variants)
 print(f"scored {time.time() - t0:.0f}s", flush=True)
 metric = {"semeval2016": "f_avg", "pstance": "f_avg", "vast": "macro_f1"}
 grid = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
@@ -89,4 +90,5 @@ for variant in ("per_target", "fallback"):
     ds, logp, s = cache["semeval2016", "test"]
     pred = predict_restricted(logp + grid[best] * s[variant], labels, set(ds["label"]))
     print({g: round(100 * v["f_avg"], 1) for g, v in grouped_scores(ds["label"], pred, ds["group"], "stance").items()})
-(ROOT / "experiments/tfidf-ensemble/probe.json").write_text(json.dumps({"model": model_name, "grid": grid, "results": report}, indent=1))
+out = {"model": model_name, "grid": grid, "results": report}
+(ROOT / "experiments/tfidf-ensemble/probe.json").write_text(json.dumps(out, indent=1))

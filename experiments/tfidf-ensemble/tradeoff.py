@@ -20,7 +20,7 @@ from stancekit.evaluation import predict_restricted
 from stancekit.metrics import classification_scores, grouped_scores
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from robustness import PARAPHRASES  # noqa: E402
+from robustness import PARAPHRASES
 
 folder = sys.argv[1]
 clf = stancekit.load(folder)
@@ -53,7 +53,7 @@ for w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
     original = experts.fuse(sem_p, sem["text"], sem["target"], weight=w).argmax(1)
     row["changed_vs_network"] = round(100 * float((original != sem_p.argmax(1)).mean()), 1)
     flips = pairs = 0
-    for (target, wording), (rows, lab) in para.items():
+    for rows, lab in para.values():
         flips += int((lab != original[rows]).sum())
         pairs += len(rows)
     row["robustness"] = round(100 * flips / pairs, 1)
