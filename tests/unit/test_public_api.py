@@ -31,6 +31,7 @@ def test_all_matches_exports() -> None:
         "calibration",
         "onnx_engine",
         "provenance",
+        "ngram",
     }
     assert set(stancekit.__all__) - {"__version__"} == public - submodules
     for name in stancekit.__all__:
