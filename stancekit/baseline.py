@@ -16,14 +16,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from stancekit.ngram import CHAR, WORD
+
 MIN_TARGET_ROWS = 200
 
 
 def _pipeline() -> Pipeline:
     features = FeatureUnion(
         [
-            ("word", TfidfVectorizer(ngram_range=(1, 3), min_df=2, sublinear_tf=True, lowercase=True)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+            ("word", TfidfVectorizer(**WORD)),
+            ("char", TfidfVectorizer(**CHAR)),
         ]
     )
     return Pipeline([("features", features), ("svm", LinearSVC(C=0.5, class_weight="balanced"))])

@@ -132,16 +132,22 @@ class NgramExperts:
     def covers(self, target: object) -> bool:
         return target is not None and normalise_target(target) in self._by_key
 
+    def _expert_of(self, targets: Sequence[object]) -> list[int | None]:
+        """Per row, the index of the expert covering its target, or None."""
+        return [None if t is None else self._by_key.get(normalise_target(t)) for t in targets]
+
     def covered(self, targets: Sequence[object]) -> np.ndarray:
         """Boolean mask of the rows whose target an expert covers."""
-        return np.array([self.covers(t) for t in targets], dtype=bool)
+        return np.array([i is not None for i in self._expert_of(targets)], dtype=bool)
 
-    def scores(self, texts: Sequence[str], targets: Sequence[object]) -> np.ndarray:
+    def scores(
+        self, texts: Sequence[str], targets: Sequence[object], *, _which: list[int | None] | None = None
+    ) -> np.ndarray:
         """Centred expert scores in the model's label order; rows without an expert (and unseen labels) get 0."""
         out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         groups: dict[int, list[int]] = {}
-        for row, target in enumerate(targets):
-            if target is not None and (i := self._by_key.get(normalise_target(target))) is not None:
+        for row, i in enumerate(self._expert_of(targets) if _which is None else _which):
+            if i is not None:
                 groups.setdefault(i, []).append(row)
         for i, rows in groups.items():
             expert = self.experts[i]
@@ -168,9 +174,10 @@ class NgramExperts:
         w = self.weight if weight is None else weight
         t = self.temperature if temperature is None else temperature
         logits = np.log(np.clip(proba.astype(np.float64), 1e-12, 1.0))
+        which = self._expert_of(targets)  # matched once, for the scores and the temperatures
         if w:
-            logits = logits + w * self.scores(texts, targets)
-        covered = self.covered(targets)
+            logits = logits + w * self.scores(texts, targets, _which=which)
+        covered = np.array([i is not None for i in which], dtype=bool)
         logits = logits / np.where(covered, t, network_temperature)[:, None]
         logits -= logits.max(axis=1, keepdims=True)
         out = np.exp(logits)
