@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,20 +141,33 @@ def _load_vast(root: Path, split: str) -> list[dict[str, str | None]]:
         paths = [base / "vast_test.compact.csv"]
     else:
         paths = [base / f"vast_train.compact.part{i}.csv" for i in (1, 2, 3)]
-    rows = []
+    records = []
     for path in paths:
         with _need(path).open(encoding="utf-8", newline="") as fh:
-            for rec in csv.DictReader(fh):
-                topic = rec["new_topic"].strip()
-                if split == "test":
-                    group = "few-shot" if rec["seen?"].strip() == "1" else "zero-shot"
-                else:
-                    # No dev split was found: hold out ~10% of the topics, so validation topics are unseen in training.
-                    is_val = _stable_fraction(topic) < _VAST_VALIDATION_FRACTION
-                    if is_val != (split == "validation"):
-                        continue
-                    group = "vast"
-                rows.append(_row(rec["post"].strip(), _VAST_LABELS[rec["label"].strip()], topic, group))
+            records.extend(csv.DictReader(fh))
+    # VAST's synthetic neutral rows (type_idx 4) pair a comment with a topic taken from another comment: that topic
+    # is in topic_str only (new_topic keeps the comment's own topic, which would label the comment's real topic
+    # "none"). topic_str is lowercased, lemmatised and stop-word-free, so it is mapped back to the crowd-written
+    # new_topic it comes from (the most frequent one among the file's other rows), keeping every topic natural text.
+    natural: dict[str, Counter[str]] = {}
+    for rec in records:
+        if rec["type_idx"].strip() != "4":
+            natural.setdefault(rec["topic_str"].strip(), Counter())[rec["new_topic"].strip()] += 1
+    rows = []
+    for rec in records:
+        topic = rec["new_topic"].strip()
+        if rec["type_idx"].strip() == "4":
+            swapped = rec["topic_str"].strip()
+            topic = natural[swapped].most_common(1)[0][0] if swapped in natural else swapped
+        if split == "test":
+            group = "few-shot" if rec["seen?"].strip() == "1" else "zero-shot"
+        else:
+            # No dev split was found: hold out ~10% of the topics, so validation topics are unseen in training.
+            is_val = _stable_fraction(topic) < _VAST_VALIDATION_FRACTION
+            if is_val != (split == "validation"):
+                continue
+            group = "vast"
+        rows.append(_row(rec["post"].strip(), _VAST_LABELS[rec["label"].strip()], topic, group))
     return rows
 
 

@@ -128,3 +128,15 @@ def test_registry_errors(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # 
         load_dataset("pstance", "test")
     with pytest.raises(DataNotFoundError, match="corpus file not found"):
         load_dataset("pstance", "test", data_dir=tmp_path)
+
+
+@requires_data
+def test_vast_synthetic_neutral_rows_carry_the_swapped_topic() -> None:
+    # type_idx 4 rows pair a comment with another comment's topic (column topic_str, mapped back to natural text);
+    # new_topic keeps the comment's own topic. A test comment on Justice Scalia's activism has six rows: its own
+    # topics with a stance, and three borrowed topics (one is topic_str "college") labelled neutral.
+    test = load_dataset("vast", "test")
+    rows = [r for r in test if r["text"].startswith("How about a comparison with the ultra-reactionary")]
+    neutral = {r["target"] for r in rows if r["label"] == "none"}
+    assert neutral == {"public school teachers", "delaying procreation", "colleges"}
+    assert {r["target"] for r in rows if r["label"] != "none"} == {"elections", "political bias", "rbg"}
