@@ -141,7 +141,7 @@ def _load_vast(root: Path, split: str) -> list[dict[str, str | None]]:
         paths = [base / "vast_test.compact.csv"]
     else:
         paths = [base / f"vast_train.compact.part{i}.csv" for i in (1, 2, 3)]
-    records = []
+    records: list[dict[str, str]] = []
     for path in paths:
         with _need(path).open(encoding="utf-8", newline="") as fh:
             records.extend(csv.DictReader(fh))
