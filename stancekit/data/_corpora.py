@@ -148,7 +148,7 @@ def _load_vast(root: Path, split: str) -> list[dict[str, str | None]]:
     # VAST's synthetic neutral rows (type_idx 4) pair a comment with a topic taken from another comment: that topic
     # is in topic_str only (new_topic keeps the comment's own topic, which would label the comment's real topic
     # "none"). topic_str is lowercased, lemmatised and stop-word-free, so it is mapped back to the crowd-written
-    # new_topic it comes from (the most frequent one among the file's other rows), keeping every topic natural text.
+    # new_topic it comes from (the most frequent among the other rows read), keeping every topic natural text.
     natural: dict[str, Counter[str]] = {}
     for rec in records:
         if rec["type_idx"].strip() != "4":
