@@ -4,6 +4,11 @@ Temperature scaling (Guo et al. 2017) divides a model's logits by one number T b
 change (the arg-max is the same), only how confident the probabilities are. T is fitted by minimising the
 negative log-likelihood on validation rows, stored in the model's config (``stancekit.temperature``) and applied
 by the inference core, so every entry point returns the calibrated probabilities.
+
+A label bias is the other, optional step: per-label offsets added to the scaled logits (``stancekit.label_bias``),
+i.e. a prior correction ``p(label) ~ p(label) * exp(bias[label])``. Unlike the temperature it moves decisions: it
+is fitted on validation rows to maximise each corpus's headline metric (macro-recall, macro-F1, F_avg), for a
+model whose training mix left it too shy of one label. Fit the temperature first, then the bias.
 """
 
 from __future__ import annotations
@@ -108,6 +113,11 @@ def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: 
             "this model has n-gram experts, which carry their own temperature (fitted by `stancekit experts`); "
             "calibrate the network alone: load it with experts=False (--no-experts)"
         )
+    if any(clf.spec.label_bias.values()):
+        raise ValueError(
+            "this model has a label bias, which is fitted after the temperature: remove 'label_bias' from its "
+            "config.json, fit the temperature, then fit the bias again (`stancekit calibrate --bias`)"
+        )
     probas, golds = [], []
     for name, split in sources:
         if split.startswith("test"):
@@ -140,4 +150,139 @@ def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: 
         "ece_after": expected_calibration_error(scaled, gold),
         "nll_before": nll(proba),
         "nll_after": nll(scaled),
+    }
+
+
+def apply_label_bias(proba: np.ndarray, bias: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Probabilities with ``bias`` added to their logits: ``p * exp(bias)``, renormalised per row."""
+    log_p = np.log(np.clip(np.asarray(proba, dtype=np.float64), 1e-12, None)) + np.asarray(bias, dtype=np.float64)
+    log_p -= log_p.max(axis=1, keepdims=True)
+    out = np.exp(log_p)
+    return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def _headline_score(proba: np.ndarray, gold: Sequence[str], labels: tuple[str, ...], task: str, metric: str) -> float:
+    from stancekit.evaluation import predict_restricted
+    from stancekit.metrics import classification_scores
+
+    return classification_scores(gold, predict_restricted(proba, labels, set(gold)), task)[metric]
+
+
+def fit_label_bias(
+    parts: Sequence[tuple[np.ndarray, Sequence[str], str]],
+    labels: Sequence[str],
+    task: str,
+    *,
+    span: float = 2.0,
+    step: float = 0.05,
+    rounds: int = 4,
+) -> tuple[dict[str, float], list[float], list[float]]:
+    """Per-label logit offsets that maximise the mean of each part's metric, by coordinate search on a grid.
+
+    Args:
+        parts: ``(proba, gold label names, metric)`` per validation corpus, ``proba`` in ``labels`` order; metric
+            is a key of :func:`stancekit.metrics.classification_scores` (``f_avg``, ``macro_f1``, ...). Binary
+            corpora are scored by arg-max over their own labels, as in evaluation.
+        labels: the model's labels. The offset of ``none``/``neutral`` (else of the first label) stays 0: adding
+            one number to every logit changes nothing.
+        span, step: the grid of each offset, ``[-span, span]`` in steps of ``step``.
+        rounds: passes over the labels.
+
+    The scores are step functions of the offsets, so each coordinate moves to the middle of its best plateau, and
+    only when that beats the current value (no gain, no bias).
+
+    Returns:
+        ``(bias, before, after)``: offsets by label name (the reference label left out) and each part's metric
+        at zero bias and at the fitted one.
+    """
+    labels = tuple(labels)
+    if not parts:
+        raise ValueError("no validation rows to fit a label bias on")
+    reference = next((i for i, name in enumerate(labels) if name in ("none", "neutral")), 0)
+    free = [i for i in range(len(labels)) if i != reference]
+    grid = np.round(np.arange(-span, span + step / 2, step), 6)
+
+    def scores(b: np.ndarray) -> list[float]:
+        return [_headline_score(apply_label_bias(p, b), g, labels, task, m) for p, g, m in parts]
+
+    bias = np.zeros(len(labels))
+    before = scores(bias)
+    current = float(np.mean(before))
+    for _ in range(rounds):
+        moved = False
+        for i in free:
+            values = []
+            for v in grid:
+                trial = bias.copy()
+                trial[i] = v
+                values.append(float(np.mean(scores(trial))))
+            best = max(values)
+            if best <= current + 1e-9:
+                continue
+            top = np.flatnonzero(np.asarray(values) >= best - 1e-9)
+            # the longest run of best grid points, and its middle: robust to where the step edges fall
+            runs = np.split(top, np.flatnonzero(np.diff(top) != 1) + 1)
+            run = max(runs, key=len)
+            bias[i] = grid[run[len(run) // 2]]
+            current = float(np.mean(scores(bias)))
+            moved = True
+        if not moved:
+            break
+    after = scores(bias)
+    return {labels[i]: float(bias[i]) for i in free if bias[i] != 0}, before, after
+
+
+def calibrate_bias(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: bool = False) -> dict[str, Any]:
+    """Fit ``clf``'s label bias on the validation rows of registered corpora (the model's current bias ignored).
+
+    Each corpus counts once, through its headline metric (:attr:`stancekit.data.DatasetInfo.headline`); the bias
+    maximises their mean. Returns ``{"label_bias_before", "label_bias", "n", "sources", "metrics",
+    "score_before", "score_after", "ece_before", "ece_after"}`` (``score_*``: per source, in order).
+
+    Raises:
+        ValueError: a test split, a corpus of another task, or no rows.
+    """
+    from stancekit.data import DATASETS, load_dataset
+
+    if not sources:
+        raise ValueError("give at least one (dataset, split) to fit the label bias on")
+    saved = dict(clf.spec.label_bias)
+    clf.spec.label_bias = {}
+    try:
+        parts, names, metrics = [], [], []
+        for name, split in sources:
+            if split.startswith("test"):
+                raise ValueError(
+                    f"{name}:{split}: a test split may not be used for calibration; use a validation split"
+                )
+            info = DATASETS.get(name)
+            if info is None:
+                raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
+            if info.task != clf.task:
+                raise ValueError(f"dataset {name!r} is a {info.task} corpus but the model is a {clf.task} model")
+            ds = load_dataset(name, split)
+            if ds.num_rows == 0:
+                raise ValueError(f"{name}:{split} has no rows")
+            targets = ds["target"] if clf.spec.is_pair else None
+            holders = ds["holder"] if clf.spec.uses_holder and any(h is not None for h in ds["holder"]) else None
+            proba = clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress)
+            parts.append((np.asarray(proba), list(ds["label"]), info.headline))
+            names.append(f"{name}:{split}")
+            metrics.append(info.headline)
+    finally:
+        clf.spec.label_bias = saved
+    bias, before, after = fit_label_bias(parts, clf.labels, clf.task)
+    vector = [bias.get(label, 0.0) for label in clf.labels]
+    proba_all = np.concatenate([p for p, _, _ in parts])
+    gold_all = [clf.labels.index(y) for _, g, _ in parts for y in g]
+    return {
+        "label_bias_before": saved,
+        "label_bias": bias,
+        "n": len(gold_all),
+        "sources": names,
+        "metrics": metrics,
+        "score_before": before,
+        "score_after": after,
+        "ece_before": expected_calibration_error(proba_all, gold_all),
+        "ece_after": expected_calibration_error(apply_label_bias(proba_all, vector), gold_all),
     }

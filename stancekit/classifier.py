@@ -387,12 +387,20 @@ class Classifier:
         """Stream ``(text, target)`` items through the inference core; yields chunks in input order.
 
         Rows whose target an n-gram expert covers get the network's probabilities fused with the expert's scores,
-        at the experts' temperature (see :mod:`stancekit.ngram`); the others the network at the model's.
+        at the experts' temperature (see :mod:`stancekit.ngram`); the others the network at the model's. The
+        model's ``label_bias`` (if any) is applied last, to both.
         """
         experts = self.experts if self.spec.is_pair and not self.spec.uses_holder else None
         if experts is None:
-            return self._network_proba(items, progress=progress, total=total, temperature=self.spec.temperature)
-        return self._fused_proba(experts, items, progress=progress, total=total)
+            chunks = self._network_proba(items, progress=progress, total=total, temperature=self.spec.temperature)
+        else:
+            chunks = self._fused_proba(experts, items, progress=progress, total=total)
+        if not any(self.spec.label_bias.values()):
+            return chunks
+        from stancekit.calibration import apply_label_bias
+
+        bias = np.asarray(self.spec.bias_vector())
+        return (inference.Chunk(apply_label_bias(c.proba, bias), c.truncated) for c in chunks)
 
     def _fused_proba(
         self, experts: NgramExperts, items: Iterable[tuple[str, str | None]], *, progress: Any, total: int | None

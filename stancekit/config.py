@@ -33,6 +33,10 @@ class ModelSpec:
         weights_sha256: SHA-256 of the weights file, checked on load (a truncated or corrupted file is refused).
         temperature: logits are divided by it before the softmax (temperature scaling, fitted on validation
             data by ``stancekit calibrate``); 1.0 leaves the probabilities as trained. Labels never change.
+        label_bias: per-label offsets added to the (temperature-scaled) logits before the softmax, i.e. a prior
+            correction: ``p(label) ~ p(label) * exp(bias[label])``. Fitted on validation data by
+            ``stancekit calibrate --bias`` to maximise each validation corpus's headline metric (a decision
+            threshold, so labels can change); labels left out get 0. Empty: none.
     """
 
     task: Task
@@ -44,6 +48,7 @@ class ModelSpec:
     version: int = 1
     weights_sha256: str | None = None
     temperature: float = 1.0
+    label_bias: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.task not in TASK_LABELS:
@@ -56,6 +61,15 @@ class ModelSpec:
         if not isinstance(self.temperature, (int, float)) or not 0.01 <= float(self.temperature) <= 100:
             raise ValueError(f"temperature must be a number in [0.01, 100], got {self.temperature!r}")
         self.temperature = float(self.temperature)
+        if not isinstance(self.label_bias, dict):
+            raise ValueError(f"label_bias must be a mapping of label to offset, got {self.label_bias!r}")
+        unknown = sorted(set(self.label_bias) - set(self.labels))
+        if unknown:
+            raise ValueError(f"label_bias names labels the model lacks: {unknown} (labels: {list(self.labels)})")
+        for name, value in self.label_bias.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(float(value)) <= 20:
+                raise ValueError(f"label_bias[{name!r}] must be a number in [-20, 20], got {value!r}")
+        self.label_bias = {name: float(value) for name, value in self.label_bias.items()}
         if self.weights not in ("delta", "full"):
             raise ValueError(f"weights must be 'delta' or 'full', got {self.weights!r}")
         if self.weights == "delta" and not self.backbone:
@@ -65,6 +79,10 @@ class ModelSpec:
     def is_pair(self) -> bool:
         """Stance inputs are (target, text) pairs; sentiment inputs are single texts."""
         return self.task == "stance"
+
+    def bias_vector(self) -> list[float]:
+        """``label_bias`` in label order (0 for labels it leaves out)."""
+        return [self.label_bias.get(name, 0.0) for name in self.labels]
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

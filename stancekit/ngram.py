@@ -309,6 +309,11 @@ def attach_experts(
 
     if clf.task != "stance" or clf.spec.uses_holder:
         raise ValueError("n-gram experts are for stance models without holders")
+    if any(clf.spec.label_bias.values()):
+        raise ValueError(
+            "this model has a label bias, which is fitted after the experts: remove 'label_bias' from its "
+            "config.json, fit the experts, then fit the bias again (`stancekit calibrate --bias`)"
+        )
     texts: list[str] = []
     targets: list[str | None] = []
     gold: list[str] = []

@@ -40,6 +40,12 @@ class DatasetInfo:
     splits: tuple[str, ...]
     description: str
     loader: Callable[[Path, str], list[dict[str, str | None]]]
+    metric: str = ""  # the headline score its benchmark reports; empty: f_avg for stance, macro_recall for sentiment
+
+    @property
+    def headline(self) -> str:
+        """The metric this corpus is reported with (a key of :func:`stancekit.metrics.classification_scores`)."""
+        return self.metric or ("f_avg" if self.task == "stance" else "macro_recall")
 
 
 def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -371,7 +377,12 @@ DATASETS: dict[str, DatasetInfo] = {
             "pstance", "stance", ("train", "validation", "test"), "P-Stance (Trump/Biden/Sanders)", _load_pstance
         ),
         DatasetInfo(
-            "vast", "stance", ("train", "validation", "test"), "VAST zero/few-shot stance on open topics", _load_vast
+            "vast",
+            "stance",
+            ("train", "validation", "test"),
+            "VAST zero/few-shot stance on open topics",
+            _load_vast,
+            "macro_f1",
         ),
         DatasetInfo(
             "directed-news",
@@ -379,6 +390,7 @@ DATASETS: dict[str, DatasetInfo] = {
             ("train", "validation", "test"),
             "who -> whom sentiment in news (Park et al. 2021), each sentence in both directions, with holders",
             _load_directed_news,
+            "macro_f1",
         ),
         DatasetInfo(
             "newsmtsc",
@@ -386,6 +398,7 @@ DATASETS: dict[str, DatasetInfo] = {
             ("train", "validation", "test_mt", "test_rw"),
             "NewsMTSC target sentiment in news as stance (negative=against); test_mt/test_rw = devtest_mt/rw",
             _load_newsmtsc,
+            "macro_f1",
         ),
         DatasetInfo(
             "semeval2017",
@@ -407,6 +420,7 @@ DATASETS: dict[str, DatasetInfo] = {
             ("train", "validation", "dev", "test"),
             "SST-2 (binary: negative/positive); dev = GLUE dev",
             _load_sst2,
+            "accuracy",
         ),
         DatasetInfo(
             "financial-phrasebank",
@@ -414,6 +428,7 @@ DATASETS: dict[str, DatasetInfo] = {
             ("test",),
             "Financial PhraseBank, AllAgree (out-of-domain check only)",
             _load_financial_phrasebank,
+            "accuracy",
         ),
     )
 }
