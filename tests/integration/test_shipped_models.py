@@ -114,7 +114,7 @@ def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
 
 
 # Regression floors of the accuracy issue, on held-out test splits: the issue's own target where the shipped model
-# reaches it (SemEval F_avg 69, SST-2 88), else the shipped figure (benchmarks/README.md, measured 2026-11-28)
+# reaches it (SemEval F_avg 69, SST-2 88), else the shipped figure (benchmarks/README.md, measured 2026-11-29)
 # less about one point (P-Stance 78, VAST 68 and TweetEval 70 are not reached yet).
 @requires_data
 @pytest.mark.slow
@@ -125,15 +125,15 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     from stancekit.metrics import grouped_scores
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
-    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 70.4
+    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.2
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.75, pstance["groups"]  # shipped: 76.0 (mean over the three targets)
+    assert mean >= 0.765, pstance["groups"]  # shipped: 77.6 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.65, vast["metrics"]  # shipped: 66.1
-    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.675, vast["groups"]  # shipped: 68.8
-    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.62, vast["groups"]  # shipped: 63.5
+    assert vast["metrics"]["macro_f1"] >= 0.665, vast["metrics"]  # shipped: 67.8
+    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 70.1
+    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 65.7
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
     svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
@@ -153,7 +153,7 @@ def test_stance_network_is_robust_to_target_wording() -> None:
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     result = run("stance", experts=False)
-    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.9%
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.8% (network alone)
 
 
 @requires_data
