@@ -89,6 +89,33 @@ def rescale(proba: np.ndarray, factor: float) -> np.ndarray:
     return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
+def _validation_proba(
+    clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: bool = False
+) -> list[tuple[str, str, np.ndarray, list[str]]]:
+    """``(dataset, split, proba, gold label names)`` for each source, scored by ``clf`` as it stands.
+
+    Raises:
+        ValueError: a test split or a corpus of another task. KeyError: an unknown corpus.
+    """
+    from stancekit.data import DATASETS, load_dataset
+
+    out = []
+    for name, split in sources:
+        if split.startswith("test"):
+            raise ValueError(f"{name}:{split}: a test split may not be used for calibration; use a validation split")
+        info = DATASETS.get(name)
+        if info is None:
+            raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
+        if info.task != clf.task:
+            raise ValueError(f"dataset {name!r} is a {info.task} corpus but the model is a {clf.task} model")
+        ds = load_dataset(name, split)
+        targets = ds["target"] if clf.spec.is_pair else None
+        holders = ds["holder"] if clf.spec.uses_holder and any(h is not None for h in ds["holder"]) else None
+        proba = clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress)
+        out.append((name, split, np.asarray(proba), list(ds["label"])))
+    return out
+
+
 def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: bool = False) -> dict[str, Any]:
     """Fit the temperature of ``clf`` on the pooled validation rows of registered corpora.
 
@@ -104,8 +131,6 @@ def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: 
     Raises:
         ValueError: a test split, a corpus of another task, or no rows.
     """
-    from stancekit.data import DATASETS, load_dataset
-
     if not sources:
         raise ValueError("give at least one (dataset, split) to calibrate on")
     if getattr(clf, "experts", None) is not None:
@@ -118,20 +143,9 @@ def calibrate(clf: Classifier, sources: Sequence[tuple[str, str]], *, progress: 
             "this model has a label bias, which is fitted after the temperature: remove 'label_bias' from its "
             "config.json, fit the temperature, then fit the bias again (`stancekit calibrate --bias`)"
         )
-    probas, golds = [], []
-    for name, split in sources:
-        if split.startswith("test"):
-            raise ValueError(f"{name}:{split}: a test split may not be used for calibration; use a validation split")
-        info = DATASETS.get(name)
-        if info is None:
-            raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
-        if info.task != clf.task:
-            raise ValueError(f"dataset {name!r} is a {info.task} corpus but the model is a {clf.task} model")
-        ds = load_dataset(name, split)
-        targets = ds["target"] if clf.spec.is_pair else None
-        holders = ds["holder"] if clf.spec.uses_holder and any(h is not None for h in ds["holder"]) else None
-        probas.append(clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress))
-        golds += [clf.labels.index(y) for y in ds["label"]]
+    scored = _validation_proba(clf, sources, progress=progress)
+    probas = [proba for _, _, proba, _ in scored]
+    golds = [clf.labels.index(y) for _, _, _, gold in scored for y in gold]
     proba = np.concatenate(probas)
     gold = np.asarray(golds)
     before = clf.spec.temperature
@@ -242,35 +256,22 @@ def calibrate_bias(clf: Classifier, sources: Sequence[tuple[str, str]], *, progr
     Raises:
         ValueError: a test split, a corpus of another task, or no rows.
     """
-    from stancekit.data import DATASETS, load_dataset
+    from stancekit.data import DATASETS
 
     if not sources:
         raise ValueError("give at least one (dataset, split) to fit the label bias on")
     saved = dict(clf.spec.label_bias)
     clf.spec.label_bias = {}
     try:
-        parts, names, metrics = [], [], []
-        for name, split in sources:
-            if split.startswith("test"):
-                raise ValueError(
-                    f"{name}:{split}: a test split may not be used for calibration; use a validation split"
-                )
-            info = DATASETS.get(name)
-            if info is None:
-                raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
-            if info.task != clf.task:
-                raise ValueError(f"dataset {name!r} is a {info.task} corpus but the model is a {clf.task} model")
-            ds = load_dataset(name, split)
-            if ds.num_rows == 0:
-                raise ValueError(f"{name}:{split} has no rows")
-            targets = ds["target"] if clf.spec.is_pair else None
-            holders = ds["holder"] if clf.spec.uses_holder and any(h is not None for h in ds["holder"]) else None
-            proba = clf.predict_proba(ds["text"], targets=targets, holders=holders, progress=progress)
-            parts.append((np.asarray(proba), list(ds["label"]), info.headline))
-            names.append(f"{name}:{split}")
-            metrics.append(info.headline)
+        scored = _validation_proba(clf, sources, progress=progress)
     finally:
         clf.spec.label_bias = saved
+    for name, split, _, gold in scored:
+        if not gold:
+            raise ValueError(f"{name}:{split} has no rows")
+    metrics = [DATASETS[name].headline for name, _, _, _ in scored]
+    parts = [(proba, gold, metric) for (_, _, proba, gold), metric in zip(scored, metrics)]
+    names = [f"{name}:{split}" for name, split, _, _ in scored]
     bias, before, after = fit_label_bias(parts, clf.labels, clf.task)
     vector = [bias.get(label, 0.0) for label in clf.labels]
     proba_all = np.concatenate([p for p, _, _ in parts])
