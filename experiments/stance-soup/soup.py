@@ -1,0 +1,109 @@
+"""Weight averaging ("model soup") of two stance stages, selected on validation only.
+
+Averages the network weights of experiments/stance-v4 (stage 2, the shipped model) and experiments/stance-v5
+(stage 3: better network validation F_avg, worse with the n-gram experts), both fine-tuned from the same stage 1,
+refits the n-gram experts and their weight on the validation sources exactly as training does
+(:func:`stancekit.ngram.attach_experts` with the stance-v4 recipe), scores VAST validation (no experts there) and
+writes ``soup.json`` with the validation figures of the soup next to those of its two parents, and the model
+folder (weights, tokenizer, experts, ``training_config.yaml`` = the stance-v4 recipe the experts are fitted on,
+``metrics.json``). No test split is read here. Run from the repository root (about 10 minutes on the 2-core CPU),
+then fit the network's temperature:
+
+    STANCEKIT_DATA=../shared/data python experiments/stance-soup/soup.py [--out models/stance-minilm]
+    STANCEKIT_DATA=../shared/data stancekit calibrate --model <out> --no-experts \
+        --dataset semeval2016 --dataset pstance --dataset vast --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from stancekit.classifier import Classifier
+from stancekit.config import ModelSpec
+from stancekit.evaluation import evaluate_classifier
+from stancekit.ngram import attach_experts
+from stancekit.training import TrainingConfig
+
+HERE = Path(__file__).parent
+PARENTS = [Path("experiments/stance-v4/out-model"), Path("experiments/stance-v5/out-model")]
+RECIPE = Path("experiments/stance-v4/train.yaml")
+
+
+def parent_validation(folder: Path) -> dict[str, float]:
+    """The parent's validation figures as its training recorded them (network alone, and with its experts)."""
+    m = json.loads((folder / "metrics.json").read_text())
+    e = m["ngram_experts"]
+    best = e["grid"].index(e["weight"])
+    return {
+        "network_f_avg": {k: round(v, 4) for k, v in m["validation"].items() if k.endswith("/f_avg")},
+        "vast_macro_f1": round(m["validation"]["vast:validation/macro_f1"], 4),
+        "experts_weight": e["weight"],
+        "with_experts_f_avg": {k: round(v[best], 4) for k, v in e["validation"].items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE / "out-model", help="model folder to write")
+    out: Path = parser.parse_args(argv).out
+    nets = [Classifier.from_pretrained(p, experts=False, backend="torch") for p in PARENTS]
+    states = [n.model.state_dict() for n in nets]
+    soup = nets[0]
+    with torch.no_grad():
+        for key, tensor in soup.model.state_dict().items():
+            if tensor.is_floating_point():
+                tensor.copy_(sum(s[key].float() for s in states) / len(states))
+    soup.spec = ModelSpec.from_dict({**soup.spec.to_dict(), "temperature": 1.0})
+    soup.save_pretrained(out)
+    soup = Classifier.from_pretrained(out, experts=False)
+    config = TrainingConfig.from_yaml(RECIPE)
+    experts = attach_experts(soup, config, progress=True)
+    assert soup.experts is not None
+    soup.experts.save(out)
+    vast = evaluate_classifier(soup, "vast", "validation", progress=True)
+    best = experts["grid"].index(experts["weight"])
+    result = {
+        "parents": [str(p) for p in PARENTS],
+        "soup": {
+            "network_f_avg": {
+                **{f"{k}/f_avg": round(v[0], 4) for k, v in experts["validation"].items()},
+                "vast:validation/f_avg": round(vast["metrics"]["f_avg"], 4),
+            },
+            "vast_macro_f1": round(vast["metrics"]["macro_f1"], 4),
+            "experts_weight": experts["weight"],
+            "with_experts_f_avg": {k: round(v[best], 4) for k, v in experts["validation"].items()},
+            "experts": experts,
+        },
+        **{str(p): parent_validation(p) for p in PARENTS},
+    }
+    for name, r in [("soup", result["soup"])] + [(str(p), result[str(p)]) for p in PARENTS]:
+        net = r["network_f_avg"]
+        with_e = r["with_experts_f_avg"]
+        vast_f = net["vast:validation/f_avg"]
+        full = (sum(with_e.values()) + vast_f) / (len(with_e) + 1)
+        r["selection_network"] = round(sum(net.values()) / len(net), 4)
+        r["selection_with_experts"] = round(full, 4)
+        print(f"{name}: network mean F_avg {r['selection_network']:.4f}, with experts {full:.4f}, {r}")
+    (HERE / "soup.json").write_text(json.dumps(result, indent=2) + "\n")
+    config.output_dir = str(out)
+    config.to_yaml(out / "training_config.yaml")
+    metrics = {
+        "recipe": "experiments/stance-soup/soup.py: the mean of the network weights of "
+        + " and ".join(map(str, PARENTS)),
+        "selection_metric": "mean validation F_avg over SemEval-2016, P-Stance and VAST, with the n-gram experts",
+        "validation": result["soup"],
+        "parents": {str(p): result[str(p)] for p in PARENTS},
+        "ngram_experts": experts,
+        "test": {},
+    }
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
