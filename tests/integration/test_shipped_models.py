@@ -125,15 +125,15 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     from stancekit.metrics import grouped_scores
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
-    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.2
+    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 70.6
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.765, pstance["groups"]  # shipped: 77.6 (mean over the three targets)
+    assert mean >= 0.765, pstance["groups"]  # shipped: 77.7 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.665, vast["metrics"]  # shipped: 67.8
-    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 70.1
-    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 65.7
+    assert vast["metrics"]["macro_f1"] >= 0.665, vast["metrics"]  # shipped: 67.4
+    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 69.6
+    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 65.4
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
     svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
