@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -34,7 +35,7 @@ PARENTS = [Path("experiments/stance-v4/out-model"), Path("experiments/stance-v5/
 RECIPE = Path("experiments/stance-v4/train.yaml")
 
 
-def parent_validation(folder: Path) -> dict[str, float]:
+def parent_validation(folder: Path) -> dict[str, Any]:
     """The parent's validation figures as its training recorded them (network alone, and with its experts)."""
     m = json.loads((folder / "metrics.json").read_text())
     e = m["ngram_experts"]

@@ -153,7 +153,7 @@ def test_stance_network_is_robust_to_target_wording() -> None:
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     result = run("stance", experts=False)
-    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.8% (network alone)
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.7% (network alone)
 
 
 @requires_data
