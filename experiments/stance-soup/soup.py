@@ -36,8 +36,10 @@ RECIPE = Path("experiments/stance-v4/train.yaml")
 
 
 def parent_validation(folder: Path) -> dict[str, Any]:
-    """The parent's validation figures as its training recorded them (network alone, and with its experts)."""
+    """The parent's validation figures as its training (or an earlier soup) recorded them."""
     m = json.loads((folder / "metrics.json").read_text())
+    if "network_f_avg" in m["validation"]:  # a soup's own record
+        return {k: v for k, v in m["validation"].items() if k != "experts"}
     e = m["ngram_experts"]
     best = e["grid"].index(e["weight"])
     return {
@@ -48,11 +50,9 @@ def parent_validation(folder: Path) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=HERE / "out-model", help="model folder to write")
-    out: Path = parser.parse_args(argv).out
-    nets = [Classifier.from_pretrained(p, experts=False, backend="torch") for p in PARENTS]
+def make_soup(parents: list[Path], out: Path) -> dict[str, Any]:
+    """Average ``parents``' network weights into ``out``, refit its experts; return its validation record."""
+    nets = [Classifier.from_pretrained(p, experts=False, backend="torch") for p in parents]
     states = [n.model.state_dict() for n in nets]
     soup = nets[0]
     with torch.no_grad():
@@ -68,41 +68,60 @@ def main(argv: list[str] | None = None) -> int:
     soup.experts.save(out)
     vast = evaluate_classifier(soup, "vast", "validation", progress=True)
     best = experts["grid"].index(experts["weight"])
-    result = {
-        "parents": [str(p) for p in PARENTS],
-        "soup": {
-            "network_f_avg": {
-                **{f"{k}/f_avg": round(v[0], 4) for k, v in experts["validation"].items()},
-                "vast:validation/f_avg": round(vast["metrics"]["f_avg"], 4),
-            },
-            "vast_macro_f1": round(vast["metrics"]["macro_f1"], 4),
-            "experts_weight": experts["weight"],
-            "with_experts_f_avg": {k: round(v[best], 4) for k, v in experts["validation"].items()},
-            "experts": experts,
+    record: dict[str, Any] = {
+        "network_f_avg": {
+            **{f"{k}/f_avg": round(v[0], 4) for k, v in experts["validation"].items()},
+            "vast:validation/f_avg": round(vast["metrics"]["f_avg"], 4),
         },
-        **{str(p): parent_validation(p) for p in PARENTS},
+        "vast_macro_f1": round(vast["metrics"]["macro_f1"], 4),
+        "experts_weight": experts["weight"],
+        "with_experts_f_avg": {k: round(v[best], 4) for k, v in experts["validation"].items()},
+        "experts": experts,
     }
-    for name, r in [("soup", result["soup"])] + [(str(p), result[str(p)]) for p in PARENTS]:
-        net = r["network_f_avg"]
-        with_e = r["with_experts_f_avg"]
-        vast_f = net["vast:validation/f_avg"]
-        full = (sum(with_e.values()) + vast_f) / (len(with_e) + 1)
-        r["selection_network"] = round(sum(net.values()) / len(net), 4)
-        r["selection_with_experts"] = round(full, 4)
-        print(f"{name}: network mean F_avg {r['selection_network']:.4f}, with experts {full:.4f}, {r}")
-    (HERE / "soup.json").write_text(json.dumps(result, indent=2) + "\n")
+    add_selection(record)
     config.output_dir = str(out)
     config.to_yaml(out / "training_config.yaml")
+    return record
+
+
+def add_selection(r: dict[str, Any]) -> None:
+    """The selection figures: mean validation F_avg of the network, and of the shipped system (with experts)."""
+    net = r["network_f_avg"]
+    with_e = r["with_experts_f_avg"]
+    full = (sum(with_e.values()) + net["vast:validation/f_avg"]) / (len(with_e) + 1)
+    r["selection_network"] = round(sum(net.values()) / len(net), 4)
+    r["selection_with_experts"] = round(full, 4)
+
+
+def write_metrics(out: Path, parents: list[Path], record: dict[str, Any], parent_records: dict[str, Any]) -> None:
     metrics = {
         "recipe": "experiments/stance-soup/soup.py: the mean of the network weights of "
-        + " and ".join(map(str, PARENTS)),
+        + " and ".join(map(str, parents)),
         "selection_metric": "mean validation F_avg over SemEval-2016, P-Stance and VAST, with the n-gram experts",
-        "validation": result["soup"],
-        "parents": {str(p): result[str(p)] for p in PARENTS},
-        "ngram_experts": experts,
+        "validation": record,
+        "parents": parent_records,
+        "ngram_experts": record["experts"],
         "test": {},
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE / "out-model", help="model folder to write")
+    parser.add_argument("--parents", type=Path, nargs="+", default=PARENTS, help="model folders to average")
+    parser.add_argument("--json", type=Path, default=HERE / "soup.json", help="where to write the validation record")
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    parents: list[Path] = args.parents
+    record = make_soup(parents, out)
+    result = {"parents": [str(p) for p in parents], "soup": record, **{str(p): parent_validation(p) for p in parents}}
+    for name, r in [("soup", record)] + [(str(p), result[str(p)]) for p in parents]:
+        add_selection(r)
+        sel_net, sel_full = r["selection_network"], r["selection_with_experts"]
+        print(f"{name}: network mean F_avg {sel_net:.4f}, with experts {sel_full:.4f}")
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    write_metrics(out, parents, record, {str(p): result[str(p)] for p in parents})
     return 0
 
 
