@@ -114,8 +114,8 @@ def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
 
 
 # Regression floors of the accuracy issue, on held-out test splits: the issue's own target where the shipped model
-# reaches it (SemEval F_avg 69, TweetEval 70, SST-2 88), else the shipped figure (benchmarks/README.md, measured
-# 2026-11-29) less about one point (P-Stance 78 and VAST 68 are not reached yet).
+# reaches it (SemEval F_avg 69, P-Stance mean 78, TweetEval 70, SST-2 88), else the shipped figure
+# (benchmarks/README.md, measured 2026-11-29) less about one point (VAST's 68 is not reached yet).
 @requires_data
 @pytest.mark.slow
 def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
@@ -125,14 +125,14 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     from stancekit.metrics import grouped_scores
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
-    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 70.6
+    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.1
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.765, pstance["groups"]  # shipped: 77.7 (mean over the three targets)
+    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.1 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.665, vast["metrics"]  # shipped: 67.4
-    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 69.6
+    assert vast["metrics"]["macro_f1"] >= 0.67, vast["metrics"]  # required 68; shipped: 67.8
+    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.695, vast["groups"]  # shipped: 70.4
     assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 65.4
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
@@ -153,7 +153,7 @@ def test_stance_network_is_robust_to_target_wording() -> None:
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     result = run("stance", experts=False)
-    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.7% (network alone)
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 7.1% (network alone)
 
 
 @requires_data
