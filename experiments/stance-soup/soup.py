@@ -1,4 +1,4 @@
-"""Weight averaging ("model soup") of two stance stages, selected on validation only.
+"""Weight averaging ("model soup") of stance models, selected on validation only.
 
 Averages the network weights of experiments/stance-v4 (stage 2, the shipped model) and experiments/stance-v5
 (stage 3: better network validation F_avg, worse with the n-gram experts), both fine-tuned from the same stage 1,
@@ -10,6 +10,7 @@ folder (weights, tokenizer, experts, ``training_config.yaml`` = the stance-v4 re
 then fit the network's temperature:
 
     STANCEKIT_DATA=../shared/data python experiments/stance-soup/soup.py [--out models/stance-minilm]
+        [--parents FOLDER ...] [--json FILE]   # other parents; one parent = its experts refitted, as here
     STANCEKIT_DATA=../shared/data stancekit calibrate --model <out> --no-experts \
         --dataset semeval2016 --dataset pstance --dataset vast --write
 """
@@ -95,8 +96,9 @@ def add_selection(r: dict[str, Any]) -> None:
 
 def write_metrics(out: Path, parents: list[Path], record: dict[str, Any], parent_records: dict[str, Any]) -> None:
     metrics = {
-        "recipe": "experiments/stance-soup/soup.py: the mean of the network weights of "
-        + " and ".join(map(str, parents)),
+        "recipe": "experiments/stance-soup/soup.py: "
+        + (f"the network weights of {parents[0]}" if len(parents) == 1 else "the mean of the network weights of ")
+        + ("" if len(parents) == 1 else " and ".join(map(str, parents))),
         "selection_metric": "mean validation F_avg over SemEval-2016, P-Stance and VAST, with the n-gram experts",
         "validation": record,
         "parents": parent_records,
