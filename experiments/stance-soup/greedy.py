@@ -7,7 +7,7 @@ candidate to the soup (uniform mean of the ingredients' weights) only if the sou
 Writes the final soup to ``--out`` and every score to ``--json``. No test split is read. Run from the repo root:
 
     STANCEKIT_DATA=../shared/data python experiments/stance-soup/greedy.py --out <folder> --json <file> \
-        --candidates models/stance-minilm experiments/stance-v6/out-model ...
+        --candidates experiments/stance-soup/out-model experiments/stance-v6/out-model ...
     STANCEKIT_DATA=../shared/data stancekit calibrate --model <folder> --no-experts \
         --dataset semeval2016 --dataset pstance --dataset vast --write
 """
@@ -21,11 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from soup import make_soup, write_metrics
-
-
-def strip(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "experts"}
+from soup import make_soup, without_experts, write_metrics
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,14 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, required=True, help="where to write the validation record")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        alone = {str(c): strip(make_soup([c], Path(tmp) / "model")) for c in args.candidates}
+        alone = {str(c): without_experts(make_soup([c], Path(tmp) / "model")) for c in args.candidates}
         for name, r in alone.items():
             print(f"{name}: alone {r['selection_with_experts']:.4f} (network {r['selection_network']:.4f})")
         order = sorted(args.candidates, key=lambda c: alone[str(c)]["selection_with_experts"], reverse=True)
         ingredients, best = [order[0]], alone[str(order[0])]["selection_with_experts"]
         steps: list[dict[str, Any]] = []
         for c in order[1:]:
-            trial = strip(make_soup([*ingredients, c], Path(tmp) / "model"))
+            trial = without_experts(make_soup([*ingredients, c], Path(tmp) / "model"))
             kept = trial["selection_with_experts"] >= best
             steps.append({"add": str(c), "ingredients": [str(i) for i in [*ingredients, c]], "kept": kept, **trial})
             print(f"+ {c}: {trial['selection_with_experts']:.4f} vs {best:.4f} -> {'kept' if kept else 'dropped'}")
@@ -50,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                 ingredients, best = [*ingredients, c], trial["selection_with_experts"]
     record = make_soup(ingredients, args.out)
     write_metrics(args.out, ingredients, record, {str(i): alone[str(i)] for i in ingredients})
-    result = {"candidates": alone, "order": [str(c) for c in order], "steps": steps, "soup": strip(record)}
+    result = {"candidates": alone, "order": [str(c) for c in order], "steps": steps, "soup": without_experts(record)}
     result["ingredients"] = [str(i) for i in ingredients]
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"soup of {len(ingredients)}: {record['selection_with_experts']:.4f} -> {args.out}")

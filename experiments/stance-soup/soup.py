@@ -36,11 +36,16 @@ PARENTS = [Path("experiments/stance-v4/out-model"), Path("experiments/stance-v5/
 RECIPE = Path("experiments/stance-v4/train.yaml")
 
 
+def without_experts(record: dict[str, Any]) -> dict[str, Any]:
+    """A validation record without its (long) expert weight search."""
+    return {k: v for k, v in record.items() if k != "experts"}
+
+
 def parent_validation(folder: Path) -> dict[str, Any]:
     """The parent's validation figures as its training (or an earlier soup) recorded them."""
     m = json.loads((folder / "metrics.json").read_text())
     if "network_f_avg" in m["validation"]:  # a soup's own record
-        return {k: v for k, v in m["validation"].items() if k != "experts"}
+        return without_experts(m["validation"])
     e = m["ngram_experts"]
     best = e["grid"].index(e["weight"])
     return {
