@@ -63,7 +63,9 @@ def make_soup(parents: list[Path], out: Path) -> dict[str, Any]:
     soup = nets[0]
     with torch.no_grad():
         for key, tensor in soup.model.state_dict().items():
-            if tensor.is_floating_point():
+            # Tensors every parent shares (the frozen embeddings) are kept as they are: (a + a + a) / 3 need not
+            # equal a in float32, and a changed tensor would be stored in the compact weights file.
+            if tensor.is_floating_point() and not all(torch.equal(s[key], states[0][key]) for s in states[1:]):
                 tensor.copy_(sum(s[key].float() for s in states) / len(states))
     soup.spec = ModelSpec.from_dict({**soup.spec.to_dict(), "temperature": 1.0})
     soup.save_pretrained(out)
