@@ -128,12 +128,12 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.1
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.1 (mean over the three targets)
+    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.5 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.67, vast["metrics"]  # required 68; shipped: 67.8
-    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.695, vast["groups"]  # shipped: 70.4
-    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 65.4
+    assert vast["metrics"]["macro_f1"] >= 0.67, vast["metrics"]  # required 68; shipped: 67.4
+    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.695, vast["groups"]  # shipped: 70.1
+    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 64.8
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
     svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
