@@ -453,6 +453,26 @@ class Classifier:
             return inference.Chunk(np.zeros((0, len(self.labels)), dtype=np.float32), np.zeros(0, dtype=bool))
         return inference.Chunk(np.concatenate([c.proba for c in chunks]), np.concatenate([c.truncated for c in chunks]))
 
+    def network_proba(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = None,
+        holders: str | Sequence[str | None] | None = None,
+        *,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """The network's own probabilities: temperature 1, no n-gram experts, no label bias.
+
+        What a teacher gives for knowledge distillation (``DataSpec.teacher``); for scoring use
+        :meth:`predict_proba`, which applies the model's calibration and experts.
+        """
+        text_list, target_list, holder_list, _ = _check_items(texts, targets, holders)
+        items = self._items(text_list, target_list, holder_list)
+        chunks = list(self._network_proba(items, progress=progress, total=len(items), temperature=1.0))
+        if not chunks:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.concatenate([c.proba for c in chunks])
+
     @overload
     def predict_proba(
         self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...

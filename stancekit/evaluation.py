@@ -168,6 +168,17 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}"
 
 
+def _distillation_lines(distill: dict[str, Any] | None) -> list[str]:
+    if not distill:
+        return []
+    return [
+        f"- distillation (weight {distill['weight']:g}, temperature {distill['temperature']:g}): `{source}` with soft "
+        f"targets from `{info['teacher']}` (its top label agrees with gold on {_pct(info['teacher_agrees_with_gold'])}"
+        " of these training rows)"
+        for source, info in distill["sources"].items()
+    ]
+
+
 def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, Any], command: str) -> None:
     """README.md in the model folder: data, method, validation and test scores, how to reproduce."""
     key = "f_avg" if config.task == "stance" else "macro_recall"
@@ -213,6 +224,7 @@ def write_model_card(folder: Path, config: TrainingConfig, metrics: dict[str, An
         f"max_length {config.max_length}, seed {config.seed}",
         f"- precision: {metrics.get('precision')}; {metrics.get('train_rows')} training rows per run",
         f"- selection: {metrics.get('selection_metric')}, best at step {metrics.get('best_step')}",
+        *_distillation_lines(metrics.get("distillation")),
         f"- wall time: {metrics.get('train_seconds')} s on {metrics.get('hardware')} (training + test evaluation)",
         "- weights: only the tensors training changed over the backbone, float16, in `delta.safetensors`",
         "",

@@ -51,6 +51,9 @@ class DataSpec:
     # Absent holders: for this share of the rows that have a holder, add a copy asking about another holder of
     # the corpus that the sentence never names, labelled "none" (a stance nobody in the sentence expresses).
     absent_holders: float = 0.0
+    # Knowledge distillation: a stancekit model (registered name or folder) whose probabilities on these rows are
+    # soft targets next to the gold labels (see TrainingConfig.distill_weight / distill_temperature).
+    teacher: str | None = None
 
     def __post_init__(self) -> None:
         if (self.name is None) == (self.path is None):
@@ -107,6 +110,11 @@ class TrainingConfig:
     # A training source without some of the task's labels (P-Stance has no none, SST-2 no neutral) is trained
     # over the labels it has only (softmax masked per row), so it does not teach "never answer none/neutral".
     mask_absent_labels: bool = False
+    # Knowledge distillation, for train sources with a ``teacher``: the loss on their rows is
+    # (1 - distill_weight) * cross-entropy(gold) + distill_weight * T^2 * KL(teacher_T || student_T), with both
+    # distributions softened by T = distill_temperature (Hinton et al., 2015). Other rows keep cross-entropy.
+    distill_weight: float = 0.5
+    distill_temperature: float = 2.0
 
     def __post_init__(self) -> None:
         self.train = [d if isinstance(d, DataSpec) else DataSpec(**d) for d in self.train]
@@ -128,6 +136,7 @@ class TrainingConfig:
                     ("label_repeat", spec.label_repeat, None),
                     ("target_aliases", spec.target_aliases, None),
                     ("absent_holders", spec.absent_holders, 0.0),
+                    ("teacher", spec.teacher, None),
                 )
                 if value != default
             ]
@@ -145,6 +154,10 @@ class TrainingConfig:
                 raise ValueError(f"ngram_experts: unknown option(s) {sorted(unknown)}; known: max_features, min_rows")
             if self.task != "stance":
                 raise ValueError("ngram_experts are for stance models")
+        if not 0 <= self.distill_weight <= 1:
+            raise ValueError(f"distill_weight must be between 0 and 1, got {self.distill_weight}")
+        if self.distill_temperature <= 0:
+            raise ValueError(f"distill_temperature must be > 0, got {self.distill_temperature}")
         if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
             raise ValueError("epochs, learning_rate and batch_size must be positive")
 
@@ -213,6 +226,41 @@ def load_source(spec: DataSpec, task: str):
 def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over each row's allowed labels only (``mask`` 1 = allowed): the others get no probability."""
     return torch.nn.functional.cross_entropy(logits.float().masked_fill(mask == 0, -1e4), labels)
+
+
+def distillation_loss(
+    logits: torch.Tensor, teacher_logp: torch.Tensor, temperature: float, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Per-row ``T^2 * KL(teacher_T || student_T)``: both distributions softened by the temperature ``T``.
+
+    ``teacher_logp`` are the teacher's log-probabilities (or logits: a constant shift per row changes nothing).
+    Labels outside ``mask`` (0 = not allowed) get no probability on either side. The ``T^2`` factor keeps the
+    gradient scale of the soft term independent of ``T``.
+    """
+    student, teacher = logits.float(), teacher_logp.float()
+    if mask is not None:
+        student = student.masked_fill(mask == 0, -1e4)
+        teacher = teacher.masked_fill(mask == 0, -1e4)
+    log_s = torch.log_softmax(student / temperature, dim=-1)
+    log_t = torch.log_softmax(teacher / temperature, dim=-1)
+    return temperature**2 * (log_t.exp() * (log_t - log_s)).sum(dim=-1)
+
+
+def teacher_log_proba(teacher: Any, ds: Any, *, progress: bool = False) -> np.ndarray:
+    """The teacher network's log-probabilities (temperature 1, no experts or label bias) for every row of ``ds``.
+
+    Repeated rows (oversampling) are scored once.
+    """
+    holders = ds["holder"] if teacher.spec.uses_holder else [None] * ds.num_rows
+    keys = list(zip(ds["text"], ds["target"], holders))
+    unique = list(dict.fromkeys(keys))
+    texts = [k[0] for k in unique]
+    targets = [str(k[1]) for k in unique] if teacher.spec.is_pair else None
+    hold = [k[2] for k in unique] if teacher.spec.uses_holder else None
+    proba = teacher.network_proba(texts, targets, hold, progress=progress)
+    logp = np.log(np.clip(proba, 1e-12, None)).astype(np.float32)
+    index = {k: i for i, k in enumerate(unique)}
+    return logp[[index[k] for k in keys]]
 
 
 def _absent_holder_rows(ds, rate: float, seed: int):
@@ -369,8 +417,9 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         else:
             enc = tokenizer(batch["text"], truncation=True, max_length=config.max_length)
         enc["labels"] = [label2id[y] for y in batch["label"]]
-        if "label_mask" in batch:
-            enc["label_mask"] = batch["label_mask"]
+        for extra in ("label_mask", "teacher_logp", "has_teacher"):
+            if extra in batch:
+                enc[extra] = batch[extra]
         return enc
 
     import datasets
@@ -393,6 +442,7 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
                 logger.info("train source %s: trained over %s only", spec.label, [y for y in labels if y in present])
             ds = ds.add_column("label_mask", [mask] * ds.num_rows)
         train_parts.append(ds)
+    distill = _attach_teachers(config, train_parts, progress=progress)
     train_ds = datasets.concatenate_datasets(train_parts).shuffle(seed=config.seed)
     has_holders = pair and any(h is not None for h in train_ds["holder"])
     uses_holder = has_holders if config.uses_holder is None else config.uses_holder
@@ -460,13 +510,14 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         data_seed=config.seed,
         bf16=bf16,
         train_sampling_strategy="group_by_length",
-        remove_unused_columns=not config.mask_absent_labels,  # keep label_mask for compute_loss
+        remove_unused_columns=not (config.mask_absent_labels or distill),  # keep label_mask, teacher_logp
         dataloader_num_workers=0,
         disable_tqdm=not progress,
         use_cpu=not torch.cuda.is_available(),
     )
 
     history: list[dict[str, Any]] = []
+    distill_weight, distill_temperature = config.distill_weight, config.distill_temperature
 
     class KeepBest(TrainerCallback):
         """Keep the trainable weights of the best validation score in memory."""
@@ -496,11 +547,21 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
             self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
         ) -> Any:
             mask = inputs.pop("label_mask", None)
-            if mask is None:
+            teacher_logp = inputs.pop("teacher_logp", None)
+            has_teacher = inputs.pop("has_teacher", None)
+            if mask is None and teacher_logp is None:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             gold = inputs.pop("labels")
             outputs = model(**inputs)
-            loss = masked_cross_entropy(outputs.logits, gold, mask)
+            logits = outputs.logits.float()
+            if mask is not None:
+                logits = logits.masked_fill(mask == 0, -1e4)
+            loss_rows = torch.nn.functional.cross_entropy(logits, gold, reduction="none")
+            if teacher_logp is not None and has_teacher is not None:
+                soft = distillation_loss(logits, teacher_logp, distill_temperature, mask)
+                w = distill_weight * has_teacher.float()
+                loss_rows = (1 - w) * loss_rows + w * soft
+            loss = loss_rows.mean()
             return (loss, outputs) if return_outputs else loss
 
     def current_model() -> Any:
@@ -550,6 +611,7 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
         "train_seconds": round(train_seconds, 1),
         "hardware": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}",
         "precision": "bfloat16 autocast" if bf16 else "float32",
+        **({"distillation": distill} if distill else {}),
         "test": {},
     }
     loaded = Classifier.from_pretrained(out, device="auto")
@@ -576,6 +638,55 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     write_model_card(out, config, metrics, reproduce_command(config_path))
     logger.info("wrote %s in %.0f s", out, time.time() - started)
     return out
+
+
+def _attach_teachers(config: TrainingConfig, parts: list[Any], *, progress: bool) -> dict[str, Any]:
+    """Add ``teacher_logp`` / ``has_teacher`` columns to every training part when any source has a teacher.
+
+    Returns a summary for metrics.json (empty without teachers): per source, the teacher and how often its top
+    label agrees with the gold label on the training rows.
+    """
+    if not any(spec.teacher for spec in config.train):
+        return {}
+    from stancekit.classifier import Classifier
+
+    labels = TASK_LABELS[config.task]
+    dtype = "bfloat16" if _precision(config.precision) else "float32"
+    teachers: dict[str, Any] = {}
+    summary: dict[str, Any] = {
+        "weight": config.distill_weight,
+        "temperature": config.distill_temperature,
+        "sources": {},
+    }
+    for i, (spec, ds) in enumerate(zip(config.train, parts)):
+        if spec.teacher is None:
+            logp = np.zeros((ds.num_rows, len(labels)), dtype=np.float32)
+            has = [0.0] * ds.num_rows
+        else:
+            if spec.teacher not in teachers:
+                teacher = Classifier.from_pretrained(spec.teacher, device="auto", dtype=dtype, experts=False)
+                if teacher.task != config.task or tuple(teacher.labels) != tuple(labels):
+                    raise ValueError(
+                        f"{spec.label}: teacher {spec.teacher!r} is a {teacher.task} model with labels "
+                        f"{list(teacher.labels)}; this run trains {config.task} with {list(labels)}"
+                    )
+                teachers[spec.teacher] = teacher
+            if not teachers[spec.teacher].spec.uses_holder and any(h is not None for h in ds["holder"]):
+                raise ValueError(
+                    f"{spec.label}: teacher {spec.teacher!r} does not read holders, but these rows have them; "
+                    "use a holder-aware teacher"
+                )
+            logger.info("train source %s: soft targets from teacher %s", spec.label, spec.teacher)
+            logp = teacher_log_proba(teachers[spec.teacher], ds, progress=progress)
+            has = [1.0] * ds.num_rows
+            gold = np.asarray([labels.index(y) for y in ds["label"]])
+            summary["sources"][spec.label] = {
+                "teacher": spec.teacher,
+                "rows": ds.num_rows,
+                "teacher_agrees_with_gold": round(float((logp.argmax(axis=1) == gold).mean()), 4),
+            }
+        parts[i] = ds.add_column("teacher_logp", logp.tolist()).add_column("has_teacher", has)
+    return summary
 
 
 def _remove_tree(path: Path) -> None:

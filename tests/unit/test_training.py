@@ -228,3 +228,122 @@ def test_train_with_masked_absent_labels(tmp_path: Path, tiny_backbone: Path) ->
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["history"] and all(np.isfinite(h["eval_loss"]) for h in metrics["history"])
     assert stancekit.load(out, device="cpu").predict("i love peace", targets="csto") in ("against", "favor", "none")
+
+
+def test_distillation_loss_is_scaled_kl_and_respects_the_mask() -> None:
+    import torch
+
+    from stancekit.training import distillation_loss
+
+    teacher = torch.log_softmax(torch.tensor([[2.0, 0.0, -1.0], [0.3, 0.2, 0.1]]), dim=-1)
+    assert torch.allclose(distillation_loss(teacher.clone(), teacher, 2.0), torch.zeros(2), atol=1e-6)
+    student = torch.tensor([[0.0, 1.0, 0.0], [1.0, -1.0, 0.5]], requires_grad=True)
+    t = 3.0
+    p_t = torch.softmax(teacher / t, dim=-1)
+    expected = t**2 * (p_t * (p_t.log() - torch.log_softmax(student / t, dim=-1))).sum(dim=-1)
+    got = distillation_loss(student, teacher, t)
+    assert torch.allclose(got, expected, atol=1e-5) and (got > 0).all()
+    # a masked label gets no probability on either side, and no gradient
+    mask = torch.tensor([[1, 1, 0], [1, 1, 1]])
+    distillation_loss(student, teacher, t, mask).sum().backward()
+    assert student.grad is not None and student.grad[0, 2] == 0 and student.grad[1, 2] != 0
+
+
+def test_teacher_scores_each_distinct_row_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datasets
+
+    from stancekit.training import teacher_log_proba
+
+    teacher = make_tiny(tmp_path, "stance", seed=3)
+    rows = {"text": ["a b", "c d", "a b", "e", "a b"], "target": ["x", "x", "x", "y", "y"], "holder": [None] * 5}
+    calls: list[int] = []
+    original = teacher.network_proba
+
+    def spy(texts, targets=None, holders=None, *, progress=False):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return original(texts, targets, holders, progress=progress)
+
+    monkeypatch.setattr(teacher, "network_proba", spy)
+    logp = teacher_log_proba(teacher, datasets.Dataset.from_dict(rows))
+    assert calls == [4]  # ("a b", "x") twice, scored once; ("a b", "y") is a different input
+    direct = np.log(teacher.network_proba(rows["text"], rows["target"]))
+    assert np.allclose(logp, direct, atol=1e-5)
+    assert np.allclose(logp[0], logp[2])
+
+
+def test_distillation_teaches_the_teachers_labels(tmp_path: Path, tiny_backbone: Path) -> None:
+    """Gold says "none" everywhere: with distill_weight 1 the student takes the teacher's probabilities, with 0
+    gold's."""
+    teacher_dir = make_tiny(tmp_path, "stance", seed=7).save_pretrained(tmp_path / "teacher", compact=False)
+    teacher = stancekit.load(teacher_dir, device="cpu", dtype="float32")
+    texts = [r[0] for r in ROWS[:6]]
+    targets = [r[1] for r in ROWS[:6]]
+    taught_proba = teacher.network_proba(texts, targets)
+    taught = taught_proba.argmax(axis=1)
+    assert taught_proba[:, 2].max() < 0.5  # the teacher does not say "none"
+    gold = "none"
+    gold_file = tmp_path / "gold.csv"
+    pd.DataFrame({"text": texts * 4, "target": targets * 4, "label": gold}).to_csv(gold_file, index=False)
+    as_taught = tmp_path / "taught.csv"
+    pd.DataFrame({"text": texts, "target": targets, "label": [teacher.labels[i] for i in taught]}).to_csv(
+        as_taught, index=False
+    )
+
+    def run(weight: float) -> tuple[float, dict]:
+        config = TrainingConfig(
+            output_dir=str(tmp_path / f"out-{weight}"),
+            task="stance",
+            train=[DataSpec(path=str(gold_file), teacher=str(teacher_dir))],
+            validation=[DataSpec(path=str(as_taught))],
+            backbone=str(tiny_backbone),
+            epochs=15,
+            learning_rate=3e-3,
+            batch_size=8,
+            warmup_ratio=0.0,
+            max_length=32,
+            inference_max_length=32,
+            evals_per_epoch=1,
+            distill_weight=weight,
+            distill_temperature=1.0,
+        )
+        out = stancekit.train(config, progress=False)
+        student = stancekit.load(out, device="cpu", dtype="float32")
+        # total variation distance between the student's and the teacher's probabilities, mean over the rows
+        distance = float(np.abs(student.network_proba(texts, targets) - taught_proba).sum(axis=1).mean() / 2)
+        return distance, json.loads((out / "metrics.json").read_text())
+
+    from_teacher, metrics = run(1.0)
+    from_gold, _ = run(0.0)
+    assert from_teacher < 0.15, from_teacher
+    assert from_gold > 0.5, from_gold  # gold alone: "none", which the teacher does not say
+    info = metrics["distillation"]["sources"][str(gold_file)]
+    assert info["teacher"] == str(teacher_dir) and info["rows"] == 24
+    assert info["teacher_agrees_with_gold"] == pytest.approx(float(np.mean(taught == 2)), abs=1e-4)
+    assert "soft targets from" in (tmp_path / "out-1.0" / "README.md").read_text()
+
+
+def test_distillation_config_errors(tmp_path: Path, tiny_backbone: Path) -> None:
+    with pytest.raises(ValueError, match="distill_weight"):
+        TrainingConfig(
+            output_dir="x", task="stance", train=[DataSpec(name="a")], validation=[DataSpec(name="a")], distill_weight=2
+        )
+    with pytest.raises(ValueError, match="teacher only apply to training sources"):
+        TrainingConfig(
+            output_dir="x",
+            task="stance",
+            train=[DataSpec(name="a")],
+            validation=[{"name": "a", "teacher": "stance"}],  # type: ignore[list-item]
+        )
+    data = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
+    sentiment = make_tiny(tmp_path, "sentiment").save_pretrained(tmp_path / "sentiment", compact=False)
+    config = TrainingConfig(
+        output_dir=str(tmp_path / "out"),
+        task="stance",
+        train=[DataSpec(path=str(data), teacher=str(sentiment))],
+        validation=[DataSpec(path=str(data), max_rows=4)],
+        backbone=str(tiny_backbone),
+        max_length=32,
+    )
+    with pytest.raises(ValueError, match=r"teacher .* is a sentiment model"):
+        stancekit.train(config, progress=False)
