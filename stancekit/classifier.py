@@ -448,10 +448,14 @@ class Classifier:
         """Probabilities and truncation flags for every text, in input order (see :meth:`predict_proba`)."""
         text_list, target_list, holder_list, _ = _check_items(texts, targets, holders)
         items = self._items(text_list, target_list, holder_list)
-        chunks = list(self.iter_proba(items, progress=progress, total=len(items)))
-        if not chunks:
+        return self._collect(self.iter_proba(items, progress=progress, total=len(items)))
+
+    def _collect(self, chunks: Iterable[inference.Chunk]) -> inference.Chunk:
+        """All chunks of a stream as one (an empty one for no rows)."""
+        parts = list(chunks)
+        if not parts:
             return inference.Chunk(np.zeros((0, len(self.labels)), dtype=np.float32), np.zeros(0, dtype=bool))
-        return inference.Chunk(np.concatenate([c.proba for c in chunks]), np.concatenate([c.truncated for c in chunks]))
+        return inference.Chunk(np.concatenate([c.proba for c in parts]), np.concatenate([c.truncated for c in parts]))
 
     def network_proba(
         self,
@@ -468,10 +472,7 @@ class Classifier:
         """
         text_list, target_list, holder_list, _ = _check_items(texts, targets, holders)
         items = self._items(text_list, target_list, holder_list)
-        chunks = list(self._network_proba(items, progress=progress, total=len(items), temperature=1.0))
-        if not chunks:
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return np.concatenate([c.proba for c in chunks])
+        return self._collect(self._network_proba(items, progress=progress, total=len(items), temperature=1.0)).proba
 
     @overload
     def predict_proba(
