@@ -223,9 +223,17 @@ def load_source(spec: DataSpec, task: str):
     return ds
 
 
-def masked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def _masked(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """``logits`` in float32 with the labels outside ``mask`` (0 = not allowed) pushed to -1e4 (no probability)."""
+    logits = logits.float()
+    return logits if mask is None else logits.masked_fill(mask == 0, -1e4)
+
+
+def masked_cross_entropy(
+    logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor | None, reduction: str = "mean"
+) -> torch.Tensor:
     """Cross-entropy over each row's allowed labels only (``mask`` 1 = allowed): the others get no probability."""
-    return torch.nn.functional.cross_entropy(logits.float().masked_fill(mask == 0, -1e4), labels)
+    return torch.nn.functional.cross_entropy(_masked(logits, mask), labels, reduction=reduction)
 
 
 def distillation_loss(
@@ -237,10 +245,7 @@ def distillation_loss(
     Labels outside ``mask`` (0 = not allowed) get no probability on either side. The ``T^2`` factor keeps the
     gradient scale of the soft term independent of ``T``.
     """
-    student, teacher = logits.float(), teacher_logp.float()
-    if mask is not None:
-        student = student.masked_fill(mask == 0, -1e4)
-        teacher = teacher.masked_fill(mask == 0, -1e4)
+    student, teacher = _masked(logits, mask), _masked(teacher_logp, mask)
     log_s = torch.log_softmax(student / temperature, dim=-1)
     log_t = torch.log_softmax(teacher / temperature, dim=-1)
     return temperature**2 * (log_t.exp() * (log_t - log_s)).sum(dim=-1)
@@ -553,12 +558,9 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             gold = inputs.pop("labels")
             outputs = model(**inputs)
-            logits = outputs.logits.float()
-            if mask is not None:
-                logits = logits.masked_fill(mask == 0, -1e4)
-            loss_rows = torch.nn.functional.cross_entropy(logits, gold, reduction="none")
+            loss_rows = masked_cross_entropy(outputs.logits, gold, mask, reduction="none")
             if teacher_logp is not None and has_teacher is not None:
-                soft = distillation_loss(logits, teacher_logp, distill_temperature, mask)
+                soft = distillation_loss(outputs.logits, teacher_logp, distill_temperature, mask)
                 w = distill_weight * has_teacher.float()
                 loss_rows = (1 - w) * loss_rows + w * soft
             loss = loss_rows.mean()
