@@ -101,7 +101,9 @@ def confusion_png(matrix: list[list[int]], labels: list[str], title: str, path: 
 def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     folder = resolve_model_path(model_name)
     config = TrainingConfig.from_yaml(folder / "training_config.yaml")
-    clf = load(folder)
+    # float32: the reference figures, the same on every CPU (the default is bfloat16 where the CPU has it natively;
+    # its labels agree with float32 on 99.77-100% of these test rows, benchmarks/README.md "Speed")
+    clf = load(folder, dtype="float32")
     out: dict[str, Any] = {
         "model": model_name,
         "folder": str(folder),
@@ -115,7 +117,7 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         "splits": {},
     }
     # with n-gram experts (stancekit/ngram.py), the network alone too: what the experts add, split by split
-    plain = load(folder, experts=False) if clf.experts is not None else None
+    plain = load(folder, dtype="float32", experts=False) if clf.experts is not None else None
     baseline = fit_baseline(config, clf.labels) if with_baseline else None
     for spec in config.evaluate:
         label = spec.label

@@ -36,7 +36,7 @@ PARAPHRASES: dict[str, list[str]] = {
 
 
 def run(model: str, experts: bool = True) -> dict[str, Any]:
-    clf = stancekit.load(model, experts=experts)
+    clf = stancekit.load(model, dtype="float32", experts=experts)  # the reference precision, as accuracy.py
     test = load_dataset("semeval2016", "test")
     texts, targets = test["text"], test["target"]
     original = clf.predict_proba(texts, targets=targets, progress=sys.stderr.isatty()).argmax(1)

@@ -547,10 +547,11 @@ def load(
     """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path.
 
     ``device`` (auto/cpu/cuda), ``dtype`` (auto/float32/bfloat16/float16/int8) and ``backend`` (auto/torch/onnx)
-    choose how it runs; the defaults are the fastest settings that keep float32's labels (ONNX Runtime float32
-    on the CPU, bfloat16 PyTorch on CUDA). See :meth:`Classifier.from_pretrained` for what is refused (pickles,
-    custom code, damaged weights). ``experts=False`` leaves out the model's n-gram experts, if it has any
-    (:mod:`stancekit.ngram`), so that every row is scored by the network alone.
+    choose how it runs; the defaults are the fastest settings that keep float32's labels (>= 99.5% agreement:
+    bfloat16 PyTorch on CUDA and on CPUs that multiply bf16 natively, ONNX Runtime float32 on other CPUs). See
+    :meth:`Classifier.from_pretrained` for what is refused (pickles, custom code, damaged weights).
+    ``experts=False`` leaves out the model's n-gram experts, if it has any (:mod:`stancekit.ngram`), so that every
+    row is scored by the network alone.
 
     Example:
         >>> clf = load("stance")                                              # doctest: +SKIP

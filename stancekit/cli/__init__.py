@@ -46,14 +46,16 @@ def _device_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dtype",
         default="auto",
-        help="auto (default: float32 on CPU, bfloat16 on CUDA), float32, bfloat16, float16, or int8 (CPU, "
+        help="auto (default: bfloat16 on CUDA and on CPUs with native bf16, else float32), float32, bfloat16, "
+        "float16, or int8 (CPU, "
         "dynamic quantization: faster, ~2-3%% of labels differ from float32)",
     )
     p.add_argument(
         "--backend",
         default="auto",
         choices=["auto", "torch", "onnx"],
-        help="engine: auto (default: ONNX Runtime on CPU for float32/int8, PyTorch elsewhere), torch or onnx",
+        help="engine: auto (default: ONNX Runtime on CPU for float32/int8, PyTorch for bf16 and on CUDA), "
+        "torch or onnx",
     )
     p.add_argument(
         "--batch-size", type=int, default=None, help="most rows per forward pass (default 256 on CPU, 512 on CUDA)"

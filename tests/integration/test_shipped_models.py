@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 import stancekit
 from stancekit.evaluation import evaluate_classifier
@@ -20,12 +21,13 @@ pytestmark = [pytest.mark.integration, requires_models]
 
 @pytest.fixture(scope="module")
 def stance() -> stancekit.Classifier:
-    return stancekit.load("stance")
+    # float32, as benchmarks/accuracy.py measures the recorded figures: the floors hold on every CPU
+    return stancekit.load("stance", dtype="float32")
 
 
 @pytest.fixture(scope="module")
 def sentiment() -> stancekit.Classifier:
-    return stancekit.load("sentiment")
+    return stancekit.load("sentiment", dtype="float32")
 
 
 @pytest.mark.parametrize("name", ["stance-minilm", "sentiment-minilm"])
@@ -174,10 +176,13 @@ def test_sentiment_floor_sst2(sentiment: stancekit.Classifier) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["stance", "sentiment"])
 def test_fast_paths_keep_the_float32_labels(model: str) -> None:
-    """The default engine (ONNX Runtime on the CPU) gives PyTorch float32's labels on real test rows; int8, the
-    opt-in, agrees on most (benchmarks/speed.py measures both at scale, with speed)."""
+    """The fast engines give PyTorch float32's labels on real test rows: ONNX Runtime float32 exactly; the default
+    (bfloat16 autocast where the CPU has native bf16, else ONNX float32) on at least 99% of them (measured on the
+    whole test sets: 99.77-100%, benchmarks/README.md); int8, the opt-in, on most (benchmarks/speed.py measures
+    them at scale, with speed)."""
     from stancekit import onnx_engine
     from stancekit.data import load_dataset
+    from stancekit.inference import native_cpu_half
 
     if not onnx_engine.available():
         pytest.skip("onnxruntime is not installed")
@@ -186,10 +191,16 @@ def test_fast_paths_keep_the_float32_labels(model: str) -> None:
     texts = [ds["text"][i] for i in rows]
     targets = [ds["target"][i] for i in rows] if model == "stance" else None
     reference = stancekit.load(model, dtype="float32", backend="torch").predict_proba(texts, targets)
+    onnx = stancekit.load(model, dtype="float32")
+    assert onnx.backend == "onnx"
+    exact = onnx.predict_proba(texts, targets)
+    assert (exact.argmax(1) == reference.argmax(1)).all()
+    assert np.abs(exact - reference).max() < 1e-4
     default = stancekit.load(model)
-    assert default.backend == "onnx"
+    expected = ("torch", torch.bfloat16) if native_cpu_half() else ("onnx", torch.float32)
+    assert (default.backend, default.dtype) == expected
     fast = default.predict_proba(texts, targets)
-    assert (fast.argmax(1) == reference.argmax(1)).all()
-    assert np.abs(fast - reference).max() < 1e-4
+    assert (fast.argmax(1) == reference.argmax(1)).mean() >= 0.99
+    assert np.abs(fast - reference).max() < 0.05
     int8 = stancekit.load(model, dtype="int8").predict_proba(texts, targets)
     assert (int8.argmax(1) == reference.argmax(1)).mean() >= 0.94

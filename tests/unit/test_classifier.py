@@ -103,7 +103,7 @@ def test_save_load_identical_predictions(tiny_stance: Classifier, tmp_path: Path
     folder = tiny_stance.save_pretrained(tmp_path / "m", compact=False)
     assert (folder / "model.safetensors").is_file()
     assert not list(folder.glob("*.bin")) and not list(folder.glob("*.pkl"))
-    again = load(folder, device="cpu")
+    again = load(folder, device="cpu", dtype="float32")
     assert again.labels == tiny_stance.labels
     np.testing.assert_allclose(again.predict_proba(TEXTS, targets="csto"), ref, atol=1e-6)
 

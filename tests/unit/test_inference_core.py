@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from stancekit import inference
 from stancekit.inference import plan_batches, resolve_device, resolve_dtype
 
 
@@ -24,8 +25,13 @@ def test_cuda_unavailable_is_a_clear_error() -> None:
     assert resolve_device("auto") == torch.device("cpu")
 
 
-def test_resolve_dtype() -> None:
+def test_resolve_dtype(monkeypatch: pytest.MonkeyPatch) -> None:
     cpu = torch.device("cpu")
+    # auto: bfloat16 where the CPU multiplies it natively, float32 where it would be emulated
+    monkeypatch.setattr(inference, "native_cpu_half", lambda: True)
+    assert resolve_dtype("auto", cpu) == torch.bfloat16
+    assert resolve_dtype(None, cpu) == torch.bfloat16
+    monkeypatch.setattr(inference, "native_cpu_half", lambda: False)
     assert resolve_dtype("auto", cpu) == torch.float32
     assert resolve_dtype("bfloat16", cpu) == torch.bfloat16
     assert resolve_dtype(torch.float16, cpu) == torch.float16

@@ -1,0 +1,74 @@
+"""Label agreement of the default precision with float32 on whole test sets (the speed issue's 99.5% bar).
+
+    STANCEKIT_DATA=../shared/data python benchmarks/agreement.py [--out DIR]
+
+For each shipped model and each test split it supports, scores every row with the default settings
+(``stancekit.load(model)``: bfloat16 autocast where the CPU multiplies it natively, else ONNX Runtime float32) and
+with ``dtype="float32"``, and reports how many predicted labels agree, the largest absolute probability difference
+and both rates in rows/s. Writes ``agreement-<device>.json`` to ``--out`` (default ``benchmarks/results``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import stancekit
+from stancekit.data import load_dataset
+from stancekit.provenance import git_commit
+
+SETS = {
+    "stance": [("semeval2016", "test"), ("pstance", "test"), ("vast", "test")],
+    "sentiment": [("tweeteval-sentiment", "test"), ("sst2", "validation")],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args(argv)
+    result: dict[str, Any] = {"commit": git_commit(__file__), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    result |= {"default": {}, "sets": []}
+    for model, sets in SETS.items():
+        default, reference = stancekit.load(model), stancekit.load(model, dtype="float32")
+        result["default"][model] = {"dtype": str(default.dtype).replace("torch.", ""), "backend": default.backend}
+        for name, split in sets:
+            ds = load_dataset(name, split)
+            texts = list(ds["text"])
+            targets = list(ds["target"]) if default.spec.is_pair else None
+            t0 = time.perf_counter()
+            ref = reference.predict_proba(texts, targets, progress=True)
+            t1 = time.perf_counter()
+            got = default.predict_proba(texts, targets, progress=True)
+            t2 = time.perf_counter()
+            row: dict[str, Any] = {
+                "model": model,
+                "dataset": f"{name}:{split}",
+                "rows": len(texts),
+                "label_agreement": float((got.argmax(1) == ref.argmax(1)).mean()),
+                "max_abs_prob_diff": float(np.abs(got - ref).max()),
+                "float32_rows_per_s": len(texts) / (t1 - t0),
+                "default_rows_per_s": len(texts) / (t2 - t1),
+            }
+            result["sets"].append(row)
+            print(
+                f"{model} {row['dataset']}: {row['rows']} rows, agreement {100 * row['label_agreement']:.2f}%, "
+                f"max |dp| {row['max_abs_prob_diff']:.4f}",
+                file=sys.stderr,
+            )
+    device = str(default.device)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"agreement-{device}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
