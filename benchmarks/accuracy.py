@@ -102,7 +102,7 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     folder = resolve_model_path(model_name)
     config = TrainingConfig.from_yaml(folder / "training_config.yaml")
     # float32: the reference figures, the same on every CPU (the default is bfloat16 where the CPU has it natively;
-    # its labels agree with float32 on 99.77-100% of these test rows, benchmarks/README.md "Speed")
+    # its labels agree with float32 on 99.77-99.93% of these test rows, benchmarks/README.md "Speed")
     clf = load(folder, dtype="float32")
     out: dict[str, Any] = {
         "model": model_name,
