@@ -145,9 +145,21 @@ class TrainingConfig:
                     f"{spec.label}: {', '.join(used)} only apply to training sources; "
                     "to score fewer validation rows use max_rows"
                 )
-        for spec in self.train + self.validation + self.evaluate:
-            if spec.split.startswith("test") and spec in self.train + self.validation:
+        from stancekit.data._corpora import split_parts
+
+        for spec in self.train + self.validation:
+            if spec.name is not None and any(part.startswith("test") for part in split_parts(spec.split)):
                 raise ValueError(f"{spec.label}: test splits may not be used for training or validation")
+        trained = {(s.name, part) for s in self.train if s.name is not None for part in split_parts(s.split)}
+        for spec in self.validation + self.evaluate:
+            if spec.name is None:
+                continue
+            shared = [part for part in split_parts(spec.split) if (spec.name, part) in trained]
+            if shared:
+                raise ValueError(
+                    f"{spec.label}: {spec.name} {'+'.join(shared)} is also a training source; "
+                    "a model may not be selected or scored on rows it was trained on"
+                )
         if self.ngram_experts is not None:
             unknown = set(self.ngram_experts) - {"min_rows", "max_features"}
             if unknown:

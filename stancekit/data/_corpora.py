@@ -444,7 +444,9 @@ def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike[str
 
     Args:
         name: a registry name, see :func:`list_datasets`.
-        split: ``train``, ``validation`` or ``test`` (plus corpus-specific ones such as ``sst2``'s ``dev``).
+        split: ``train``, ``validation`` or ``test`` (plus corpus-specific ones such as ``sst2``'s ``dev``), or
+            several joined by ``+`` (``"train+validation"``: the rows of each, in that order), as in
+            Hugging Face ``datasets``.
         data_dir: the corpus folder; defaults to ``$STANCEKIT_DATA``.
 
     Returns:
@@ -453,9 +455,19 @@ def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike[str
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; known: {', '.join(list_datasets())}")
     info = DATASETS[name]
-    if split not in info.splits:
-        raise ValueError(
-            f"dataset {name!r} has no split {split!r}; splits: {', '.join(info.splits)} ({info.description})"
-        )
-    rows = info.loader(data_root(data_dir), split)
+    parts = split_parts(split)
+    for part in parts:
+        if part not in info.splits:
+            raise ValueError(
+                f"dataset {name!r} has no split {part!r}; splits: {', '.join(info.splits)} ({info.description})"
+            )
+    if len(set(parts)) != len(parts):
+        raise ValueError(f"split {split!r} names a part twice")
+    root = data_root(data_dir)
+    rows = [row for part in parts for row in info.loader(root, part)]
     return datasets.Dataset.from_list(rows, features=_FEATURES)
+
+
+def split_parts(split: str) -> list[str]:
+    """The parts of a split name: ``"train+validation"`` -> ``["train", "validation"]``."""
+    return [part.strip() for part in split.split("+")]

@@ -96,6 +96,9 @@ def test_vast_validation_topics_are_unseen_and_test_halves() -> None:
     assert not set(train["target"]) & set(val["target"])
     test = load_dataset("vast", "test")
     assert Counter(test["group"]) == {"zero-shot": 1460, "few-shot": 1546}
+    both = load_dataset("vast", "train+validation")  # HF-style joined splits: every row of each part, in order
+    assert list(both["text"]) == list(train["text"]) + list(val["text"])
+    assert list(both["target"]) == list(train["target"]) + list(val["target"])
 
 
 @requires_data
@@ -123,6 +126,10 @@ def test_registry_errors(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # 
         load_dataset("nope")
     with pytest.raises(ValueError, match="no split 'dev'"):
         load_dataset("pstance", "dev")
+    with pytest.raises(ValueError, match="no split 'dev'"):
+        load_dataset("pstance", "train+dev")
+    with pytest.raises(ValueError, match="names a part twice"):
+        load_dataset("pstance", "train+train")
     monkeypatch.delenv("STANCEKIT_DATA", raising=False)
     with pytest.raises(DataNotFoundError, match="set STANCEKIT_DATA"):
         load_dataset("pstance", "test")

@@ -88,6 +88,27 @@ def test_config_validation(tmp_path: Path) -> None:
             train=[DataSpec(name="semeval2016", split="test")],
             validation=[DataSpec(name="semeval2016", split="validation")],
         )
+    with pytest.raises(ValueError, match="test splits may not be used"):
+        TrainingConfig(
+            output_dir="x",
+            task="stance",
+            train=[DataSpec(name="vast", split="train+test")],
+            validation=[DataSpec(name="semeval2016", split="validation")],
+        )
+    with pytest.raises(ValueError, match="vast validation is also a training source"):
+        TrainingConfig(
+            output_dir="x",
+            task="stance",
+            train=[DataSpec(name="vast", split="train+validation")],
+            validation=[DataSpec(name="semeval2016", split="validation"), DataSpec(name="vast", split="validation")],
+        )
+    refit = TrainingConfig(  # refit on every labelled row, selected on another corpus: allowed
+        output_dir="x",
+        task="stance",
+        train=[DataSpec(name="vast", split="train+validation")],
+        validation=[DataSpec(name="semeval2016", split="validation")],
+    )
+    assert refit.train[0].split == "train+validation"
     with pytest.raises(ValueError, match="only apply to training sources; to score fewer validation rows"):
         TrainingConfig(
             output_dir="x",
