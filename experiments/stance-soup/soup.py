@@ -58,7 +58,7 @@ def parent_validation(folder: Path) -> dict[str, Any]:
 
 def make_soup(parents: list[Path], out: Path) -> dict[str, Any]:
     """Average ``parents``' network weights into ``out``, refit its experts; return its validation record."""
-    nets = [Classifier.from_pretrained(p, experts=False, backend="torch") for p in parents]
+    nets = [Classifier.from_pretrained(p, experts=False, backend="torch", dtype="float32") for p in parents]
     states = [n.model.state_dict() for n in nets]
     soup = nets[0]
     with torch.no_grad():
@@ -69,7 +69,8 @@ def make_soup(parents: list[Path], out: Path) -> dict[str, Any]:
                 tensor.copy_(sum(s[key].float() for s in states) / len(states))
     soup.spec = ModelSpec.from_dict({**soup.spec.to_dict(), "temperature": 1.0})
     soup.save_pretrained(out)
-    soup = Classifier.from_pretrained(out, experts=False)
+    # float32 (not the bf16 default of CPUs with native bf16): the same figures on every machine, and as in rounds 1-5
+    soup = Classifier.from_pretrained(out, experts=False, dtype="float32")
     config = TrainingConfig.from_yaml(RECIPE)
     experts = attach_experts(soup, config, progress=True)
     assert soup.experts is not None
