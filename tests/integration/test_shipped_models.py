@@ -115,9 +115,9 @@ def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
     assert result["metrics"]["f_avg"] >= 0.60, result["metrics"]
 
 
-# Regression floors of the accuracy issue, on held-out test splits: the issue's own target where the shipped model
-# reaches it (SemEval F_avg 69, P-Stance mean 78, TweetEval 70, SST-2 88), else the shipped figure
-# (benchmarks/README.md, measured 2026-11-29) less about one point (VAST's 68 is not reached yet).
+# Regression floors of the accuracy issue, on held-out test splits: the issue's own targets (SemEval F_avg 69,
+# P-Stance mean 78, VAST macro-F1 68, TweetEval 70, SST-2 88); VAST's halves, which have no target of their own, at
+# the shipped figure (benchmarks/README.md, measured 2026-11-29) less about one point.
 @requires_data
 @pytest.mark.slow
 def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
@@ -127,15 +127,15 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     from stancekit.metrics import grouped_scores
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
-    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.1
+    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.5
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.5 (mean over the three targets)
+    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.6 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.67, vast["metrics"]  # required 68; shipped: 67.4
-    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.695, vast["groups"]  # shipped: 70.1
-    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.645, vast["groups"]  # shipped: 64.8
+    assert vast["metrics"]["macro_f1"] >= 0.68, vast["metrics"]  # required 68; shipped: 68.3
+    assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 70.2
+    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.655, vast["groups"]  # shipped: 66.4
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
     svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
@@ -155,7 +155,7 @@ def test_stance_network_is_robust_to_target_wording() -> None:
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     result = run("stance", experts=False)
-    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 7.1% (network alone)
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.6% (network alone)
 
 
 @requires_data
