@@ -127,15 +127,15 @@ def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
     from stancekit.metrics import grouped_scores
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
-    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.5
+    assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.6
     pstance = evaluate_classifier(stance, "pstance", "test")
     mean = np.mean([g["f_avg"] for g in pstance["groups"].values()])
-    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.6 (mean over the three targets)
+    assert mean >= 0.78, pstance["groups"]  # required 78; shipped: 78.8 (mean over the three targets)
     vast = evaluate_classifier(stance, "vast", "test")
     assert vast["n"] == 3006
-    assert vast["metrics"]["macro_f1"] >= 0.68, vast["metrics"]  # required 68; shipped: 68.3
+    assert vast["metrics"]["macro_f1"] >= 0.68, vast["metrics"]  # required 68; shipped: 68.4
     assert vast["groups"]["zero-shot"]["macro_f1"] >= 0.69, vast["groups"]  # shipped: 70.2
-    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.655, vast["groups"]  # shipped: 66.4
+    assert vast["groups"]["few-shot"]["macro_f1"] >= 0.655, vast["groups"]  # shipped: 66.7
     # no SemEval target more than 8 points below its own TF-IDF + SVM baseline, fitted here on the same train rows
     train, test = load_dataset("semeval2016", "train"), load_dataset("semeval2016", "test")
     svm = TfidfBaseline(stance.labels).fit(train["text"], train["target"], train["label"])
@@ -155,7 +155,7 @@ def test_stance_network_is_robust_to_target_wording() -> None:
     finally:
         sys.path.remove(str(REPO / "benchmarks"))
     result = run("stance", experts=False)
-    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.6% (network alone)
+    assert result["changed_per_row_and_paraphrase"] <= 0.10, result["targets"]  # shipped: 6.8% (network alone)
 
 
 @requires_data
