@@ -168,7 +168,11 @@ def test_experts_command_writes_them(tiny_stance_dir: Path, tmp_path: Path, caps
 
 
 def test_recipe_option_is_checked(tmp_path: Path) -> None:
-    base = {"output_dir": "x", "train": [DataSpec(name="semeval2016")], "validation": [DataSpec(name="semeval2016")]}
+    base = {
+        "output_dir": "x",
+        "train": [DataSpec(name="semeval2016")],
+        "validation": [DataSpec(name="semeval2016", split="validation")],
+    }
     assert TrainingConfig(task="stance", ngram_experts={"max_features": 5}, **base).ngram_experts == {"max_features": 5}  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown option"):
         TrainingConfig(task="stance", ngram_experts={"max_feature": 5}, **base)  # type: ignore[arg-type]

@@ -346,7 +346,11 @@ def test_distillation_teaches_the_teachers_labels(tmp_path: Path, tiny_backbone:
 def test_distillation_config_errors(tmp_path: Path, tiny_backbone: Path) -> None:
     with pytest.raises(ValueError, match="distill_weight"):
         TrainingConfig(
-            output_dir="x", task="stance", train=[DataSpec(name="a")], validation=[DataSpec(name="a")], distill_weight=2
+            output_dir="x",
+            task="stance",
+            train=[DataSpec(name="a")],
+            validation=[DataSpec(name="a", split="validation")],
+            distill_weight=2,
         )
     with pytest.raises(ValueError, match="teacher only apply to training sources"):
         TrainingConfig(
