@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 PYTEST_ARGS ?=
 
-.PHONY: install demo seed-report test check lint typecheck format models clean
+.PHONY: install demo seed-report test check lint imports typecheck format models bench bench-accuracy clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +44,13 @@ test: install lint typecheck
 
 check: test
 
-lint: install
+lint: install imports
 	$(BIN)/ruff check stancekit tests benchmarks
 	$(BIN)/ruff format --check stancekit tests benchmarks
+
+## The layering contracts in pyproject.toml ([tool.importlinter]): no module imports a layer above its own.
+imports: install
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install
 	$(BIN)/mypy
@@ -55,11 +59,82 @@ format: install
 	$(BIN)/ruff format stancekit tests benchmarks
 	$(BIN)/ruff check --fix stancekit tests benchmarks
 
-## Retrain the shipped models (tens of minutes each on a 2-core CPU).
-models: install
-	$(BIN)/stancekit train models/stance-minilm/train.yaml
-	$(BIN)/stancekit train models/sentiment-minilm/train.yaml
-	$(BIN)/stancekit train models/directed-minilm/train.yaml   # starts from stance-minilm: train that first
+## Rebuild the shipped models from a clean clone: every stage of recipes/<model>/, in file-name order (about 9 h on
+## a 2-core CPU; the stages, what each writes and its measured wall time: recipes/README.md). Stage outputs go to
+## runs/ (git-ignored), the last stage of each recipe writes models/<model>/. Each stage is a file target (its
+## folder's metrics.json, written last), so a stage already built is not rerun and an interrupted run resumes.
+## models-directed starts from the stance model, so it builds models-stance first.
+models: models-stance models-sentiment models-directed
+
+.PHONY: models-stance models-sentiment models-directed
+STANCE := recipes/stance-minilm
+STANCE_RUNS := runs/stance-minilm
+MPNET := $(STANCE_RUNS)/08-mpnet-backbone/all-mpnet-base-v2/model.safetensors
+
+models-stance: models/stance-minilm/metrics.json
+
+$(STANCE_RUNS)/01-base/metrics.json: $(STANCE)/01-base.yaml | install
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/02-second-pass/metrics.json: $(STANCE)/02-second-pass.yaml $(STANCE_RUNS)/01-base/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/03-third-pass/metrics.json: $(STANCE)/03-third-pass.yaml $(STANCE_RUNS)/02-second-pass/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/04-soup-passes/metrics.json: $(STANCE)/04-soup-passes.yaml $(STANCE)/02-second-pass.yaml \
+		$(STANCE_RUNS)/02-second-pass/metrics.json $(STANCE_RUNS)/03-third-pass/metrics.json
+	$(BIN)/stancekit soup $<
+$(STANCE_RUNS)/05a-rebalanced-seed47/metrics.json: $(STANCE)/05a-rebalanced-seed47.yaml \
+		$(STANCE_RUNS)/04-soup-passes/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json: $(STANCE)/05b-rebalanced-seed49.yaml \
+		$(STANCE_RUNS)/04-soup-passes/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/06-vast-heavy/metrics.json: $(STANCE)/06-vast-heavy.yaml $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/07-greedy-soup/metrics.json: $(STANCE)/07-greedy-soup.yaml $(STANCE)/02-second-pass.yaml \
+		$(STANCE_RUNS)/05a-rebalanced-seed47/metrics.json $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json \
+		$(STANCE_RUNS)/06-vast-heavy/metrics.json
+	$(BIN)/stancekit soup $<
+$(MPNET): $(STANCE)/08-mpnet-backbone.sh | install
+	bash $< $(STANCE_RUNS)/08-mpnet-backbone
+	touch $@
+$(STANCE_RUNS)/09a-teacher-mpnet/metrics.json: $(STANCE)/09a-teacher-mpnet.yaml $(MPNET)
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/09b-teacher-mpnet-second-pass/metrics.json: $(STANCE)/09b-teacher-mpnet-second-pass.yaml \
+		$(STANCE_RUNS)/09a-teacher-mpnet/metrics.json
+	$(BIN)/stancekit train $<
+$(STANCE_RUNS)/10-distilled/metrics.json: $(STANCE)/10-distilled.yaml $(STANCE_RUNS)/07-greedy-soup/metrics.json \
+		$(STANCE_RUNS)/09b-teacher-mpnet-second-pass/metrics.json
+	$(BIN)/stancekit train $<
+models/stance-minilm/metrics.json: $(STANCE)/11-soup.yaml $(STANCE)/02-second-pass.yaml \
+		$(STANCE_RUNS)/10-distilled/metrics.json $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json
+	$(BIN)/stancekit soup $<
+
+SENTIMENT := recipes/sentiment-minilm
+SENTIMENT_RUNS := runs/sentiment-minilm
+
+models-sentiment: models/sentiment-minilm/metrics.json
+
+$(SENTIMENT_RUNS)/01-base/metrics.json: $(SENTIMENT)/01-base.yaml | install
+	$(BIN)/stancekit train $<
+$(SENTIMENT_RUNS)/02-sst2-pass/metrics.json: $(SENTIMENT)/02-sst2-pass.yaml $(SENTIMENT_RUNS)/01-base/metrics.json
+	$(BIN)/stancekit train $<
+models/sentiment-minilm/metrics.json: $(SENTIMENT)/03-tweets-pass.yaml $(SENTIMENT_RUNS)/02-sst2-pass/metrics.json
+	$(BIN)/stancekit train $<
+
+models-directed: models/directed-minilm/metrics.json
+
+models/directed-minilm/metrics.json: recipes/directed-minilm/01-directed.yaml models/stance-minilm/metrics.json
+	$(BIN)/stancekit train $<
+
+## The benchmark suites are scripts of this repository, not part of the installed package (they replace the old
+## `stancekit bench`); both read the corpora in STANCEKIT_DATA, and BENCH_ARGS goes to the script:
+## make bench [BENCH_ARGS=--quick]; make bench-accuracy [BENCH_ARGS="--models stance sentiment directed"].
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python benchmarks/speed.py $(BENCH_ARGS)
+
+bench-accuracy: install
+	$(BIN)/python benchmarks/accuracy.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

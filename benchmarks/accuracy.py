@@ -4,7 +4,9 @@
 
 Writes ``benchmarks/results/accuracy-<model>.json`` and prints the markdown table that ``benchmarks/README.md``
 carries. The TF-IDF + linear SVM baseline is trained in the same run on the same training sources as the model
-(read from the model's ``training_config.yaml``, without oversampling) and scored on the same test rows.
+(read from the model's ``training_config.yaml``, without oversampling) and scored on the same test rows. Each
+model's ``README.md`` is rewritten by the card writer (``stancekit.fitting.card``) from its ``training_config.yaml``
+and ``metrics.json``, with this run's test figures and table.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from stancekit.baseline import TfidfBaseline
-from stancekit.classifier import load, resolve_model_path
-from stancekit.data import DATASETS, load_dataset
-from stancekit.evaluation import evaluate_classifier, predict_restricted
-from stancekit.metrics import classification_scores, grouped_scores
-from stancekit.provenance import git_commit
-from stancekit.training import TrainingConfig, load_source
+from stancekit.core.metrics import classification_scores, grouped_scores, predict_restricted
+from stancekit.core.provenance import git_commit
+from stancekit.data import DATASETS, load_dataset, load_source
+from stancekit.fitting.baseline import TfidfBaseline
+from stancekit.fitting.card import card_data_from_training, write_card
+from stancekit.fitting.config import TrainingConfig
+from stancekit.fitting.evaluation import evaluate_classifier
+from stancekit.fitting.soup import card_data_from_soup
+from stancekit.model import load, resolve_model_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parent.parent
 
 #: Published figures (percent) on the same test splits, for context: (system, value, metric).
 ANCHORS: dict[str, list[tuple[str, float, str]]] = {
@@ -116,7 +121,7 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
         "experts": {"targets": clf.experts.targets, "weight": clf.experts.weight} if clf.experts else None,
         "splits": {},
     }
-    # with n-gram experts (stancekit/ngram.py), the network alone too: what the experts add, split by split
+    # with n-gram experts (stancekit/model/experts.py), the network alone too: what the experts add, split by split
     plain = load(folder, dtype="float32", experts=False) if clf.experts is not None else None
     baseline = fit_baseline(config, clf.labels) if with_baseline else None
     for spec in config.evaluate:
@@ -188,34 +193,48 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-BEGIN, END = "<!-- accuracy-suite -->", "<!-- /accuracy-suite -->"
+def _reproduce_command(folder: Path) -> str:
+    """``stancekit train`` on the recipe stage that writes the folder (the last stage of ``recipes/<folder name>/``,
+    see recipes/README.md), else on the folder's saved ``training_config.yaml``."""
+    stages = sorted((REPO / "recipes" / folder.name).glob("*.yaml"))
+    recipe = stages[-1] if stages else folder / "training_config.yaml"
+    try:
+        shown = recipe.resolve().relative_to(REPO)
+    except ValueError:
+        shown = recipe
+    return f"stancekit train {shown}"
 
 
 def update_card(res: dict[str, Any]) -> None:
-    """Put this run's table (model, TF-IDF baseline, anchors) into the model card, between markers."""
-    card = Path(res["folder"]) / "README.md"
-    text = card.read_text(encoding="utf-8")
-    config = json.loads((Path(res["folder"]) / "config.json").read_text(encoding="utf-8"))
-    temperature = float(res.get("temperature", config["stancekit"].get("temperature", 1.0)))
-    bias = res.get("label_bias", config["stancekit"].get("label_bias", {}))
+    """Rewrite the model card through the one card writer (``stancekit.fitting.card``): the folder's
+    ``training_config.yaml`` and ``metrics.json``, this run's test figures in place of the saved ones, and a
+    section with this run's table (model, TF-IDF baseline, anchors)."""
+    folder = Path(res["folder"])
+    config = TrainingConfig.from_yaml(folder / "training_config.yaml")
+    metrics_path = folder / "metrics.json"
+    metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
+    metrics["test"] = {**(metrics.get("test") or {}), **{k: e["model"] for k, e in res["splits"].items()}}
+    spec = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("stancekit", {})
+    temperature = float(res.get("temperature", spec.get("temperature", 1.0)))
+    bias = res.get("label_bias", spec.get("label_bias", {}))
     bias_txt = (
         "; label bias " + ", ".join(f"{k} {v:+g}" for k, v in bias.items()) + ", fitted on validation data by "
         "`stancekit calibrate --bias` to raise the validation headline metrics"
         if bias
         else ""
     )
-    block = (
-        f"{BEGIN}\n## Against the baselines\n\nFrom `python benchmarks/accuracy.py` (commit {res['commit'][:10]}, "
-        f"{res['date']}); percentages on the test splits. ECE: expected calibration error (15 equal-width "
-        f"confidence bins) of the probabilities as shipped (temperature {temperature:.3g}, fitted "
-        f"on validation data by `stancekit calibrate`, kept only where it lowered validation ECE{bias_txt}).\n\n"
-        f"{table([res])}\n{END}"
+    body = (
+        f"From `python benchmarks/accuracy.py` ({res['date']}); percentages on the test splits. ECE: expected "
+        "calibration error (15 equal-width confidence bins) of the probabilities as shipped (temperature "
+        f"{temperature:.3g}, fitted on validation data by `stancekit calibrate`, kept only where it lowered "
+        f"validation ECE{bias_txt}).\n\n{table([res])}"
     )
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    if "soup" in metrics:  # written by `stancekit soup` (stancekit.fitting.soup): a soup's card
+        data = card_data_from_soup(folder, metrics)
     else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    card.write_text(text, encoding="utf-8")
+        data = card_data_from_training(folder, config, metrics, _reproduce_command(folder))
+    data.sections.append(("Against the baselines", body))
+    write_card(folder, data)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 import stancekit
+from stancekit.core.provenance import git_commit
 from stancekit.data import load_dataset
-from stancekit.provenance import git_commit
 
 SETS = {
     "stance": [("semeval2016", "test"), ("pstance", "test"), ("vast", "test")],

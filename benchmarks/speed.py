@@ -40,13 +40,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+import stancekit.classifier
+import stancekit.inference
 import torch
 
 import stancekit
-import stancekit.classifier
-import stancekit.inference
-from stancekit.classifier import Classifier
-from stancekit.provenance import git_commit
+from stancekit.core.provenance import git_commit
+from stancekit.model.classifier import Classifier
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -10,8 +10,8 @@ import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-from stancekit.classifier import Classifier
-from stancekit.config import ModelSpec
+from stancekit.model.classifier import Classifier
+from stancekit.model.spec import ModelSpec
 
 REPO = Path(__file__).resolve().parent.parent
 WORDS = [

@@ -25,11 +25,11 @@ from typing import Any
 
 import torch
 
-from stancekit.classifier import Classifier
-from stancekit.config import ModelSpec
-from stancekit.evaluation import evaluate_classifier
-from stancekit.ngram import attach_experts
-from stancekit.training import TrainingConfig
+from stancekit.model.classifier import Classifier
+from stancekit.model.spec import ModelSpec
+from stancekit.fitting.evaluation import evaluate_classifier
+from stancekit.fitting.experts import attach_experts
+from stancekit.fitting.config import TrainingConfig
 
 HERE = Path(__file__).parent
 PARENTS = [Path("experiments/stance-v4/out-model"), Path("experiments/stance-v5/out-model")]

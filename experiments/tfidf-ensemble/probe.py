@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 
 import stancekit
-from stancekit.baseline import TfidfBaseline, _joined
+from stancekit.fitting.baseline import TfidfBaseline
+from stancekit.baseline import _joined
 from stancekit.data import load_dataset
-from stancekit.evaluation import predict_restricted
-from stancekit.metrics import classification_scores, grouped_scores
-from stancekit.training import TrainingConfig, load_source
+from stancekit.core.metrics import predict_restricted
+from stancekit.core.metrics import classification_scores, grouped_scores
+from stancekit.fitting.config import TrainingConfig
+from stancekit.data.sources import load_source
 
 ROOT = Path(__file__).resolve().parents[2]
 model_name = sys.argv[1] if len(sys.argv) > 1 else "stance"

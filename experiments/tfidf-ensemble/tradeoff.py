@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 import stancekit
-from stancekit.calibration import expected_calibration_error
+from stancekit.core.metrics import expected_calibration_error
 from stancekit.data import load_dataset
-from stancekit.evaluation import predict_restricted
-from stancekit.metrics import classification_scores, grouped_scores
+from stancekit.core.metrics import predict_restricted
+from stancekit.core.metrics import classification_scores, grouped_scores
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from robustness import PARAPHRASES

@@ -1,10 +1,10 @@
-"""Loaders for the labelled corpora, each returning a :class:`datasets.Dataset`.
+"""The data layer: loaders for the labelled corpora, training sources, their transforms and the test-split guard.
 
 Every loader yields the same columns so that training and evaluation have one code path:
 
 - ``text``: the tweet, sentence or comment;
 - ``target``: what the stance is about (``None`` for sentiment corpora);
-- ``holder``: who holds the stance (``None`` until a corpus provides it);
+- ``holder``: who holds the stance (``None`` where a corpus does not say);
 - ``label``: a label name in stancekit's vocabulary (``against``/``favor``/``none`` or
   ``negative``/``neutral``/``positive``);
 - ``group``: a sub-population used for per-group scores (the target, or VAST's ``zero-shot``/``few-shot``).
@@ -21,20 +21,20 @@ Example:
 
 from __future__ import annotations
 
-from stancekit.data._corpora import (
-    DATASETS,
-    DataNotFoundError,
-    DatasetInfo,
-    data_root,
-    list_datasets,
-    load_dataset,
-)
+from stancekit.core.errors import DataNotFoundError
+from stancekit.data.corpora import DATASETS, DatasetInfo, data_root, dataset_info, list_datasets, load_dataset
+from stancekit.data.guards import refuse_held_out
+from stancekit.data.sources import DataSpec, load_source
 
 __all__ = [
     "DATASETS",
     "DataNotFoundError",
+    "DataSpec",
     "DatasetInfo",
     "data_root",
+    "dataset_info",
     "list_datasets",
     "load_dataset",
+    "load_source",
+    "refuse_held_out",
 ]

@@ -67,9 +67,7 @@ def main() -> int:
     record = {"signature": cpu_signature(), "proba": proba}
     (HERE / "proba.json").write_text(json.dumps(record) + "\n", encoding="utf-8")
     out = HERE / "score-output.csv"
-    score_file(
-        stancekit.load("sentiment", dtype="float32"), HERE / "score-input.csv", out, progress=False, force=True
-    )
+    score_file(stancekit.load("sentiment", dtype="float32"), HERE / "score-input.csv", out, progress=False, force=True)
     seed = (REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
     targets = {t.name: list(t.aliases) for t in _alias_targets()}
     table = stancekit.analyze(

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import stancekit
-from stancekit.evaluation import evaluate_classifier
+from stancekit.fitting.evaluation import evaluate_classifier
 from tests.conftest import REPO, requires_data, shipped
 
 pytestmark = [

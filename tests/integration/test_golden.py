@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import stancekit
-from stancekit.scoring import score_file
+from stancekit.scoring.file import score_file
 from tests.conftest import requires_models
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

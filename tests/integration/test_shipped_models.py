@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import stancekit
-from stancekit.evaluation import evaluate_classifier
+from stancekit.fitting.evaluation import evaluate_classifier
 from tests.conftest import REPO, requires_data, requires_models, shipped
 
 pytestmark = [pytest.mark.integration, requires_models]
@@ -121,10 +121,9 @@ def test_stance_floor_semeval2016(stance: stancekit.Classifier) -> None:
 @requires_data
 @pytest.mark.slow
 def test_stance_accuracy_floors(stance: stancekit.Classifier) -> None:
-    from stancekit.baseline import TfidfBaseline
+    from stancekit.core.metrics import grouped_scores, predict_restricted
     from stancekit.data import load_dataset
-    from stancekit.evaluation import predict_restricted
-    from stancekit.metrics import grouped_scores
+    from stancekit.fitting.baseline import TfidfBaseline
 
     semeval = evaluate_classifier(stance, "semeval2016", "test")
     assert semeval["metrics"]["f_avg"] >= 0.69, semeval["metrics"]  # required 69.0; shipped: 71.6
@@ -180,9 +179,9 @@ def test_fast_paths_keep_the_float32_labels(model: str) -> None:
     (bfloat16 autocast where the CPU has native bf16, else ONNX float32) on at least 99% of them (measured on the
     whole test sets: 99.77-99.93%, benchmarks/README.md); int8, the opt-in, on most (benchmarks/speed.py measures
     them at scale, with speed)."""
-    from stancekit import onnx_engine
+    from stancekit.core.hardware import native_cpu_half
     from stancekit.data import load_dataset
-    from stancekit.inference import native_cpu_half
+    from stancekit.runtime.engines import onnx as onnx_engine
 
     if not onnx_engine.available():
         pytest.skip("onnxruntime is not installed")

@@ -20,10 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stancekit.classifier import Classifier
 from stancekit.cli import main
-from stancekit.io import InputError, TableSource
-from stancekit.scoring import score_file, score_frame
+from stancekit.core.errors import InputError
+from stancekit.io.tables import TableSource
+from stancekit.model.classifier import Classifier
+from stancekit.scoring.file import score_file
+from stancekit.scoring.frame import score_frame
 from tests.conftest import make_tiny
 
 # The default run is derandomized (CI stays reproducible); `STANCEKIT_FUZZ=500 pytest tests/unit/test_bad_input.py`

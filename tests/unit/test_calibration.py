@@ -8,18 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stancekit.calibration import (
-    apply_label_bias,
-    calibrate,
-    calibrate_bias,
-    expected_calibration_error,
-    fit_label_bias,
-    fit_temperature,
-    rescale,
-)
-from stancekit.classifier import Classifier, load
 from stancekit.cli import main
-from stancekit.config import ModelSpec
+from stancekit.core.metrics import expected_calibration_error
+from stancekit.core.proba import apply_label_bias, rescale
+from stancekit.fitting.calibration import calibrate, calibrate_bias, fit_label_bias, fit_temperature
+from stancekit.model.classifier import Classifier, load
+from stancekit.model.spec import ModelSpec
 from tests.conftest import requires_data
 
 
@@ -63,7 +57,7 @@ def test_temperature_in_the_spec_is_applied_by_the_core(tiny_stance: Classifier)
 
 
 def test_calibrate_refuses_test_splits(tiny_stance: Classifier) -> None:
-    with pytest.raises(ValueError, match="test split may not be used"):
+    with pytest.raises(ValueError, match="held out for evaluation and may not be used for calibration"):
         calibrate(tiny_stance, [("semeval2016", "test")])
     with pytest.raises(ValueError, match="sentiment corpus"):
         calibrate(tiny_stance, [("sst2", "validation")])
@@ -141,7 +135,7 @@ def test_label_bias_in_the_spec_is_applied_by_the_core(tiny_stance: Classifier) 
 
 
 def test_calibrate_bias_refuses_test_splits(tiny_sentiment: Classifier) -> None:
-    with pytest.raises(ValueError, match="test split may not be used"):
+    with pytest.raises(ValueError, match="held out for evaluation and may not be used for calibration"):
         calibrate_bias(tiny_sentiment, [("semeval2017", "test")])
     with pytest.raises(ValueError, match="stance corpus"):
         calibrate_bias(tiny_sentiment, [("vast", "validation")])

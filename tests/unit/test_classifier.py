@@ -9,8 +9,10 @@ import pytest
 import torch
 
 import stancekit
-from stancekit import inference
-from stancekit.classifier import Classifier, ModelNotFoundError, load
+from stancekit.core.errors import ModelNotFoundError
+from stancekit.model.classifier import Classifier, load
+from stancekit.model.head import softmax
+from stancekit.runtime import batching
 from tests.conftest import make_tiny
 
 TEXTS = [
@@ -50,7 +52,7 @@ def test_order_restored_under_length_sorting(tiny_stance: Classifier) -> None:
     np.testing.assert_allclose(batch, alone, atol=1e-5)
     # the length sort really moved rows around, so this checks the order restoration
     lengths = [len(tiny_stance.tokenizer("russia", t)["input_ids"]) for t in TEXTS]
-    order = np.concatenate(inference.plan_batches(lengths, batch_size=2, max_tokens=10_000))
+    order = np.concatenate(batching.plan_batches(lengths, batch_size=2, max_tokens=10_000))
     assert order.tolist() != list(range(len(TEXTS)))
 
 
@@ -58,21 +60,20 @@ def test_tiny_chunks_and_token_budget_do_not_change_results(tiny_stance: Classif
     items = [(t, "csto") for t in TEXTS]
     ref = tiny_stance.predict_proba(TEXTS, targets="csto")
     chunks = list(
-        inference.iter_proba(
-            tiny_stance.model,
+        batching.iter_network_scores(
+            tiny_stance.engine,
             tiny_stance.tokenizer,
             iter(items),
             max_length=32,
             device=torch.device("cpu"),
-            dtype=torch.float32,
             pair=True,
             batch_size=3,
             max_tokens=40,
-            chunk_size=4,
+            window=4,
         )
     )
-    assert [len(c.proba) for c in chunks] == [4, 2]
-    np.testing.assert_allclose(np.concatenate([c.proba for c in chunks]), ref, atol=1e-5)
+    assert [len(c.values) for c in chunks] == [4, 2]
+    np.testing.assert_allclose(np.concatenate([softmax(c.values) for c in chunks]), ref, atol=1e-5)
 
 
 def test_target_changes_the_pair(tiny_stance: Classifier) -> None:
@@ -86,15 +87,15 @@ def test_target_changes_the_pair(tiny_stance: Classifier) -> None:
 
 def test_long_input_truncated_and_flagged(tiny_stance: Classifier) -> None:
     long = "peace " * 500
-    scored = tiny_stance.score([long, "peace"], targets="csto")
+    scored = tiny_stance.predict_scores([long, "peace"], targets="csto")
     assert scored.truncated.tolist() == [True, False]
-    assert np.isfinite(scored.proba).all()
+    assert np.isfinite(scored.values).all()
 
 
 def test_exact_length_is_not_flagged(tiny_stance: Classifier) -> None:
     # [CLS] csto [SEP] + n words + [SEP] == max_length exactly: fits, so not truncated
     n = tiny_stance.spec.max_length - 4
-    scored = tiny_stance.score(["war " * n, "war " * (n + 1)], targets="csto")
+    scored = tiny_stance.predict_scores(["war " * n, "war " * (n + 1)], targets="csto")
     assert scored.truncated.tolist() == [False, True]
 
 

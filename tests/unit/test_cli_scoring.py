@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stancekit.classifier import load
 from stancekit.cli import main
+from stancekit.model.classifier import load
 from tests.conftest import requires_data
 
 ROWS = [

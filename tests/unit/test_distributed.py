@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from stancekit.classifier import load
 from stancekit.cli import main
-from stancekit.scoring import score_file
+from stancekit.model.classifier import load
+from stancekit.scoring.file import score_file
 from tests.conftest import WORDS
 
 ray = pytest.importorskip("ray", reason="the Ray engine needs the optional extra: pip install 'stancekit[ray]'")
@@ -45,7 +45,7 @@ def _shards(folder: Path) -> pd.DataFrame:
 
 
 def test_score_dataset_matches_local_scoring(local_ray: None, tmp_path: Path, tiny_stance_dir: Path) -> None:
-    from stancekit.distributed import read_dataset, score_dataset
+    from stancekit.scoring.distributed import read_dataset, score_dataset
 
     src = _input(tmp_path / "in.csv")
     score_file(load(tiny_stance_dir, device="cpu"), src, tmp_path / "local.parquet", target_column="topic",
@@ -76,7 +76,7 @@ def test_cli_engine_ray_writes_shards(local_ray: None, tmp_path: Path, tiny_stan
 
 def test_holders_through_ray(local_ray: None, tmp_path: Path) -> None:
     """A holder (one for all rows, or a holder column) reaches the model on the Ray engine as it does locally."""
-    from stancekit.distributed import read_dataset, score_dataset
+    from stancekit.scoring.distributed import read_dataset, score_dataset
     from tests.conftest import make_tiny
 
     clf = make_tiny(tmp_path, "stance", max_length=64)

@@ -12,14 +12,15 @@ import pytest
 import yaml
 
 import stancekit
-from stancekit.analysis import analyze, summarize
-from stancekit.classifier import Classifier, load
+from stancekit.analysis.table import analyze, summarize
 from stancekit.cli import main
-from stancekit.config import HOLDER_SEPARATOR, first_segment
-from stancekit.evaluation import decode_directed, evaluate_directed
-from stancekit.io import InputError
-from stancekit.scoring import score_file, score_frame
-from stancekit.text import Target, parse_target, parse_targets, read_alias_file
+from stancekit.core.errors import InputError
+from stancekit.core.labels import HOLDER_SEPARATOR, first_segment
+from stancekit.core.text import Target, parse_target, parse_targets, read_alias_file
+from stancekit.fitting.evaluation import decode_directed, evaluate_directed
+from stancekit.model.classifier import Classifier, load
+from stancekit.scoring.file import score_file
+from stancekit.scoring.frame import score_frame
 from tests.conftest import make_tiny
 
 # ------------------------------------------------------------------------------------------------------ fixtures
@@ -131,7 +132,7 @@ def test_holder_is_part_of_the_input(tiny_holder: Classifier) -> None:
     assert first_segment("csto", "armenia") == f"armenia{HOLDER_SEPARATOR}csto"
     blind = tiny_holder.predict_proba(texts, targets="csto")
     # what the inference core is given: the holder before the target, or the target alone
-    assert tiny_holder._items(texts, ["csto", "csto"], ["armenia", None]) == [
+    assert tiny_holder.items(texts, ["csto", "csto"], ["armenia", None]) == [
         (texts[0], "armenia [SEP] csto"),
         (texts[1], "csto"),
     ]

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from stancekit import inference
-from stancekit.inference import plan_batches, resolve_device, resolve_dtype
+from stancekit.runtime import device as inference
+from stancekit.runtime.batching import plan_batches
+from stancekit.runtime.device import resolve_device, resolve_dtype
 
 
 def test_resolve_device() -> None:
@@ -58,7 +59,7 @@ def test_plan_batches_rejects_nothing_for_empty_input() -> None:
 
 
 def test_bf16_autocast_path_runs(tiny_stance) -> None:  # type: ignore[no-untyped-def]
-    from stancekit.classifier import Classifier
+    from stancekit.model.classifier import Classifier
 
     fast = Classifier(tiny_stance.model, tiny_stance.tokenizer, tiny_stance.spec, device="cpu", dtype="bfloat16")
     ref = tiny_stance.predict_proba(["armenia might leave the csto"] * 3, targets="csto")
@@ -79,8 +80,8 @@ MIXED = [
 
 
 def test_backend_resolution() -> None:
-    from stancekit import onnx_engine
-    from stancekit.inference import resolve_backend
+    from stancekit.runtime.engines import onnx as onnx_engine
+    from stancekit.runtime.engines import resolve_backend
 
     cpu = torch.device("cpu")
     assert resolve_backend("auto", cpu, torch.float32) == ("onnx" if onnx_engine.available() else "torch")
@@ -98,7 +99,7 @@ def test_backend_resolution() -> None:
 
 
 def test_default_budget_per_device(tiny_stance) -> None:  # type: ignore[no-untyped-def]
-    from stancekit.inference import DEFAULT_BUDGETS, default_budget
+    from stancekit.runtime.device import DEFAULT_BUDGETS, default_budget
 
     assert default_budget(torch.device("cpu")) == DEFAULT_BUDGETS["cpu"]
     assert default_budget(torch.device("cuda")) == DEFAULT_BUDGETS["cuda"]
@@ -106,7 +107,8 @@ def test_default_budget_per_device(tiny_stance) -> None:  # type: ignore[no-unty
 
 
 onnx_only = pytest.mark.skipif(
-    not __import__("stancekit.onnx_engine").onnx_engine.available(), reason="onnxruntime is not installed"
+    not __import__("stancekit.runtime.engines.onnx", fromlist=["available"]).available(),
+    reason="onnxruntime is not installed",
 )
 
 
@@ -117,16 +119,16 @@ def test_onnx_float32_matches_torch_float32_in_input_order(tmp_path) -> None:  #
     torch_clf = make_tiny(tmp_path, backend="torch")
     onnx_clf = make_tiny(tmp_path, backend="onnx")
     targets = ["csto", "russia", "armenia"] * 10
-    ref = torch_clf.score(MIXED, targets)
+    ref = torch_clf.predict_scores(MIXED, targets)
     # A small budget forces many batches of different widths: the order must still come back as given.
     onnx_clf.batch_size, onnx_clf.max_tokens = 4, 40
-    got = onnx_clf.score(MIXED, targets)
+    got = onnx_clf.predict_scores(MIXED, targets)
     assert onnx_clf.backend == "onnx" and type(onnx_clf.engine).__name__ == "OnnxEngine"
     assert np.array_equal(got.truncated, ref.truncated) and got.truncated.any()
-    assert np.abs(got.proba - ref.proba).max() < 1e-4
-    assert (got.proba.argmax(1) == ref.proba.argmax(1)).all()
+    assert np.abs(got.values - ref.values).max() < 1e-4
+    assert (got.values.argmax(1) == ref.values.argmax(1)).all()
     one_by_one = np.stack([onnx_clf.predict_proba(t, g) for t, g in zip(MIXED[:6], targets[:6])])
-    assert np.abs(one_by_one - ref.proba[:6]).max() < 1e-4
+    assert np.abs(one_by_one - ref.values[:6]).max() < 1e-4
 
 
 @onnx_only
@@ -148,7 +150,7 @@ def test_onnx_engine_follows_weight_changes(tmp_path) -> None:  # type: ignore[n
 
 @onnx_only
 def test_onnx_export_is_cached_and_keyed_by_the_weights(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from stancekit import onnx_engine
+    from stancekit.runtime.engines import onnx as onnx_engine
     from tests.conftest import make_tiny
 
     monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
@@ -168,7 +170,7 @@ def test_onnx_export_is_cached_and_keyed_by_the_weights(tmp_path, monkeypatch) -
 
 @onnx_only
 def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
-    from stancekit import onnx_engine
+    from stancekit.runtime.engines import onnx as onnx_engine
     from tests.conftest import make_tiny
 
     monkeypatch.setenv("STANCEKIT_CACHE", "off")
@@ -179,7 +181,7 @@ def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog) -> Non
     monkeypatch.setattr(onnx_engine.OnnxEngine, "_export", broken)
     clf = make_tiny(tmp_path, backend="onnx")
     ref = make_tiny(tmp_path, backend="torch").predict_proba(MIXED, "csto")
-    with caplog.at_level("WARNING", logger="stancekit.onnx_engine"):
+    with caplog.at_level("WARNING", logger="stancekit.runtime.engines.onnx"):
         got = clf.predict_proba(MIXED, "csto")
     assert "ONNX export failed (unsupported operator)" in caplog.text
     assert clf.backend == "torch" and np.array_equal(got, ref)
@@ -191,16 +193,16 @@ def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch, caplog) -> Non
 
 @onnx_only
 def test_int8_path_scores_every_row_in_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from stancekit.classifier import Classifier
+    from stancekit.model.classifier import Classifier
     from tests.conftest import make_tiny
 
     ref = make_tiny(tmp_path, backend="torch")
     q = Classifier(ref.model, ref.tokenizer, ref.spec, device="cpu", dtype="int8")
     assert q.backend == "onnx" and "dtype='int8'" in repr(q)
-    got = q.score(MIXED, "csto")
-    want = ref.score(MIXED, "csto")
-    assert got.proba.shape == want.proba.shape and np.allclose(got.proba.sum(1), 1, atol=1e-5)
+    got = q.predict_scores(MIXED, "csto")
+    want = ref.predict_scores(MIXED, "csto")
+    assert got.values.shape == want.values.shape and np.allclose(got.values.sum(1), 1, atol=1e-5)
     assert np.array_equal(got.truncated, want.truncated)
     # Quantization moves probabilities a little, never wholesale (label agreement on real data:
     # tests/integration and benchmarks/speed.py).
-    assert np.abs(got.proba - want.proba).max() < 0.2
+    assert np.abs(got.values - want.values).max() < 0.2

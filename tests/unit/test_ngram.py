@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stancekit.classifier import Classifier, ModelLoadError, load
 from stancekit.cli import main
-from stancekit.ngram import JSON_FILE, WEIGHTS_FILE, NgramExperts, attach_experts
-from stancekit.training import DataSpec, TrainingConfig
+from stancekit.core.errors import ModelLoadError
+from stancekit.data.sources import DataSpec
+from stancekit.fitting.config import TrainingConfig
+from stancekit.fitting.experts import attach_experts, fit_ngram_experts
+from stancekit.model.classifier import Classifier, load
+from stancekit.model.experts import JSON_FILE, WEIGHTS_FILE, NgramExperts
 
 LABELS = ("against", "favor", "none")
 CUES = {"favor": ["love", "support", "great"], "against": ["hate", "oppose", "terrible"], "none": ["said", "the"]}
@@ -34,7 +37,7 @@ def _rows(n: int, target: str, labels: tuple[str, ...], seed: int) -> list[dict[
 
 def _fit(max_features: int = 10_000) -> NgramExperts:
     rows = _rows(60, "csto", LABELS, 0) + _rows(40, "Russia", ("against", "favor"), 1) + _rows(5, "rare", LABELS, 2)
-    return NgramExperts.fit(
+    return fit_ngram_experts(
         [r["text"] for r in rows],
         [r["target"] for r in rows],
         [r["label"] for r in rows],
@@ -205,7 +208,7 @@ def test_attach_experts_fits_their_temperature(tiny_stance: Classifier, tmp_path
 
 
 def test_calibrate_refuses_a_model_with_experts(tiny_stance: Classifier) -> None:
-    from stancekit.calibration import calibrate
+    from stancekit.fitting.calibration import calibrate
 
     tiny_stance.experts = _fit()
     with pytest.raises(ValueError, match="experts=False"):

@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stancekit.progress import ProgressLog, make_progress
+from stancekit.core.progress import ProgressLog, make_progress
 from tests.conftest import REPO
 
 
 def test_progress_log_lines(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter([0.0, 10.0, 31.0, 31.5, 62.0, 70.0])
-    monkeypatch.setattr("stancekit.progress.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("stancekit.core.progress.time.monotonic", lambda: next(clock))
     with caplog.at_level(logging.INFO, logger="stancekit.progress"):
         bar = ProgressLog(1000, every=30)
         bar.update(100)  # t=10: too soon for a line

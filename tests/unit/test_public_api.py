@@ -10,7 +10,7 @@ import sys
 
 def test_all_matches_exports() -> None:
     import stancekit
-    import stancekit.baseline  # as another test may have done: a submodule becomes an attribute
+    import stancekit.fitting.baseline  # as another test may have done: a submodule becomes an attribute
 
     public = {n for n in dir(stancekit) if not n.startswith("_")}
     submodules = {m.name for m in pkgutil.iter_modules(stancekit.__path__)}
@@ -34,7 +34,7 @@ def state():
     return {"env": dict(os.environ), "filters": [repr(f) for f in warnings.filters],
             "level": root.level, "handlers": len(root.handlers)}
 before = state()
-import stancekit, stancekit.cli, stancekit.data, stancekit.training, stancekit.scoring
+import stancekit, stancekit.cli, stancekit.data, stancekit.fitting.trainer, stancekit.scoring
 print(json.dumps([before, state()]))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
@@ -45,7 +45,7 @@ print(json.dumps([before, state()]))
 
 
 def test_git_commit_names_this_checkout_or_says_unknown(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from stancekit.provenance import git_commit
+    from stancekit.core.provenance import git_commit
 
     commit = git_commit(__file__)
     assert commit == "unknown" or (len(commit) == 40 and int(commit, 16) >= 0)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stancekit.analysis import analyze
-from stancekit.classifier import Classifier
+from stancekit.analysis.report import heatmap_png, write_report
+from stancekit.analysis.table import analyze
 from stancekit.cli import main
-from stancekit.report import heatmap_png, write_report
+from stancekit.model.classifier import Classifier
 from tests.conftest import REPO, make_tiny
 
 SEED = REPO / "seeds" / "armenia-csto-news.txt"

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import torch
 
-from stancekit.classifier import load
-from stancekit.io import InputError
-from stancekit.scoring import ScoringInterrupted, partial_dir, score_file
+from stancekit.core.errors import InputError
+from stancekit.model.classifier import load
+from stancekit.scoring.file import score_file
+from stancekit.scoring.resume import ScoringInterrupted, partial_dir
 from tests.conftest import REPO, WORDS
 
 pytestmark = pytest.mark.slow
@@ -123,7 +124,7 @@ class _StopAfter:
 
 
 def _interrupt_in_process(monkeypatch: pytest.MonkeyPatch, rows: int, *args: object, **kwargs: object) -> None:
-    import stancekit.scoring as scoring
+    import stancekit.scoring.file as scoring
 
     with monkeypatch.context() as m:
         m.setattr(scoring, "make_progress", lambda *a, **k: _StopAfter(rows))

@@ -12,8 +12,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from stancekit.classifier import ModelLoadError, UnsafeModelError, load
 from stancekit.cli import main
+from stancekit.core.errors import ModelLoadError, UnsafeModelError
+from stancekit.model.classifier import load
 
 TEXTS = ["armenia might leave the csto", "i love peace"]
 

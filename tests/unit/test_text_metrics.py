@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from stancekit.metrics import classification_scores, f_avg, grouped_scores
-from stancekit.text import split_sentences
+from stancekit.core.metrics import classification_scores, f_avg, grouped_scores
+from stancekit.core.text import split_sentences
 
 
 def test_split_sentences_keeps_abbreviations_and_quotes() -> None:

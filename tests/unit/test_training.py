@@ -11,8 +11,10 @@ import pytest
 import yaml
 
 import stancekit
-from stancekit.backbones import BACKBONES, Backbone, BackboneNotFoundError, backbone_path
-from stancekit.training import DataSpec, TrainingConfig
+from stancekit.core.errors import BackboneNotFoundError
+from stancekit.data.sources import DataSpec
+from stancekit.fitting.config import TrainingConfig
+from stancekit.model.backbones import BACKBONES, Backbone, backbone_path
 from tests.conftest import make_tiny
 
 ROWS = [
@@ -81,14 +83,14 @@ def test_config_validation(tmp_path: Path) -> None:
         TrainingConfig(
             output_dir="x", task="stance", train=[DataSpec(name="a")], validation=[DataSpec(name="a")], method="qlora"
         )  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="test splits may not be used"):
+    with pytest.raises(ValueError, match="held out for evaluation"):
         TrainingConfig(
             output_dir="x",
             task="stance",
             train=[DataSpec(name="semeval2016", split="test")],
             validation=[DataSpec(name="semeval2016", split="validation")],
         )
-    with pytest.raises(ValueError, match="test splits may not be used"):
+    with pytest.raises(ValueError, match="held out for evaluation"):
         TrainingConfig(
             output_dir="x",
             task="stance",
@@ -143,7 +145,7 @@ def test_default_backbone_resolves_offline() -> None:
 
 
 def test_exclude_targets_holds_a_target_out(tmp_path: Path) -> None:
-    from stancekit.training import load_source
+    from stancekit.data.sources import load_source
 
     data = tmp_path / "train.csv"
     pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
@@ -156,7 +158,8 @@ def test_exclude_targets_holds_a_target_out(tmp_path: Path) -> None:
 def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
     import datasets
 
-    from stancekit.training import _alias_targets, load_source
+    from stancekit.data.augment import alias_targets
+    from stancekit.data.sources import load_source
 
     data = tmp_path / "train.csv"
     pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
@@ -164,7 +167,7 @@ def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
     spec = DataSpec(path=str(data), target_aliases=aliases, alias_rate=0.5)
     ds = load_source(spec, "stance")
     many = datasets.concatenate_datasets([ds] * 50)  # 600 csto rows, 600 russia rows
-    out = _alias_targets(many, aliases, 0.5, seed=0)
+    out = alias_targets(many, aliases, 0.5, seed=0)
     assert out["text"] == many["text"] and out["label"] == many["label"]  # only the target changes
     was_csto = [t == "csto" for t in many["target"]]
     now = out["target"]
@@ -172,8 +175,8 @@ def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
     reworded = [n for n, c in zip(now, was_csto) if c and n != "csto"]
     assert 0.4 < len(reworded) / sum(was_csto) < 0.6
     assert set(reworded) == {"the bloc", "collective security treaty"}
-    assert _alias_targets(many, aliases, 0.5, seed=0)["target"] == now  # seeded
-    assert _alias_targets(many, aliases, 0.0, seed=0)["target"] == many["target"]
+    assert alias_targets(many, aliases, 0.5, seed=0)["target"] == now  # seeded
+    assert alias_targets(many, aliases, 0.0, seed=0)["target"] == many["target"]
     with pytest.raises(ValueError, match="not targets of this source"):
         load_source(DataSpec(path=str(data), target_aliases={"NATO": ["the alliance"]}), "stance")
     with pytest.raises(ValueError, match="alias_rate"):
@@ -185,7 +188,7 @@ def test_target_aliases_reword_a_share_of_the_rows(tmp_path: Path) -> None:
 def test_absent_holders_add_none_rows_about_unnamed_holders() -> None:
     import datasets
 
-    from stancekit.training import _absent_holder_rows
+    from stancekit.data.augment import absent_holder_rows
 
     ds = datasets.Dataset.from_dict(
         {
@@ -196,15 +199,15 @@ def test_absent_holders_add_none_rows_about_unnamed_holders() -> None:
             "group": ["g"] * 60,
         }
     )
-    extra = _absent_holder_rows(ds, 0.5, seed=0)
+    extra = absent_holder_rows(ds, 0.5, seed=0)
     assert 0 < extra.num_rows <= 30
     assert set(extra["label"]) == {"none"}
     for row in extra:
         assert row["holder"].lower() not in row["text"].lower() and row["holder"] != row["target"]
         assert row["text"] in ds["text"]
-    assert _absent_holder_rows(ds, 0.5, seed=0)["holder"] == extra["holder"]  # seeded
+    assert absent_holder_rows(ds, 0.5, seed=0)["holder"] == extra["holder"]  # seeded
     with pytest.raises(ValueError, match="two different holders"):
-        _absent_holder_rows(ds.select([0, 3]), 0.5, seed=0)
+        absent_holder_rows(ds.select([0, 3]), 0.5, seed=0)
     with pytest.raises(ValueError, match="absent_holders"):
         DataSpec(name="directed-news", absent_holders=2.0)
 
@@ -212,7 +215,7 @@ def test_absent_holders_add_none_rows_about_unnamed_holders() -> None:
 def test_masked_cross_entropy_ignores_absent_labels() -> None:
     import torch
 
-    from stancekit.training import masked_cross_entropy
+    from stancekit.fitting.losses import masked_cross_entropy
 
     logits = torch.tensor([[2.0, 0.5, 3.0], [0.1, 1.0, -1.0]], requires_grad=True)
     labels = torch.tensor([0, 1])
@@ -254,7 +257,7 @@ def test_train_with_masked_absent_labels(tmp_path: Path, tiny_backbone: Path) ->
 def test_distillation_loss_is_scaled_kl_and_respects_the_mask() -> None:
     import torch
 
-    from stancekit.training import distillation_loss
+    from stancekit.fitting.losses import distillation_loss
 
     teacher = torch.log_softmax(torch.tensor([[2.0, 0.0, -1.0], [0.3, 0.2, 0.1]]), dim=-1)
     assert torch.allclose(distillation_loss(teacher.clone(), teacher, 2.0), torch.zeros(2), atol=1e-6)
@@ -273,7 +276,7 @@ def test_distillation_loss_is_scaled_kl_and_respects_the_mask() -> None:
 def test_teacher_scores_each_distinct_row_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import datasets
 
-    from stancekit.training import teacher_log_proba
+    from stancekit.fitting.distillation import teacher_log_proba
 
     teacher = make_tiny(tmp_path, "stance", seed=3)
     rows = {"text": ["a b", "c d", "a b", "e", "a b"], "target": ["x", "x", "x", "y", "y"], "holder": [None] * 5}

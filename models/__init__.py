@@ -1,0 +1,1 @@
+"""Shipped model folders, as package data."""

@@ -1,0 +1,243 @@
+"""Document analysis: every sentence x every target (x a holder), with stance, mentions and sentiment, and a
+per-document summary per target.
+
+``analyze`` gives the per-sentence table; ``summarize`` turns it into one row per document and target; the
+report module (``stancekit.report``) draws both as a self-contained HTML page and a PNG heat map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, overload
+
+import numpy as np
+import pandas as pd
+
+from stancekit.core.errors import InputError
+from stancekit.core.inputs import InputTypeError, check_name
+from stancekit.core.text import Target, TargetsLike, parse_targets, split_sentences
+from stancekit.model.classifier import Classifier, load
+
+_CACHE: dict[str, Classifier] = {}
+
+Documents = str | Mapping[str, str] | Sequence[str]
+
+
+def _model(model: str | Classifier) -> Classifier:
+    if isinstance(model, Classifier):
+        return model
+    if model not in _CACHE:
+        _CACHE[model] = load(model)
+    return _CACHE[model]
+
+
+def _documents(document: Documents) -> tuple[list[tuple[str | None, str]], bool]:
+    """``[(document id or None, text)]`` and whether several documents were given."""
+    if isinstance(document, str):
+        return [(None, document)], False
+    docs: list[tuple[str | None, str]]
+    if isinstance(document, Mapping):
+        docs = [(str(k), v) for k, v in document.items()]
+    elif isinstance(document, Sequence):
+        docs = [(str(i), v) for i, v in enumerate(document)]
+    else:
+        raise InputTypeError(
+            f"document must be a string, a list of strings or a mapping id -> text, got {type(document).__name__}"
+        )
+    if not docs:
+        raise InputError("no documents given")
+    for doc_id, text in docs:
+        if not isinstance(text, str):
+            raise InputTypeError(f"document {doc_id!r} is {type(text).__name__}, expected a string")
+    return docs, True
+
+
+@overload
+def analyze(
+    document: Documents,
+    targets: TargetsLike,
+    *,
+    holder: str | None = ...,
+    model: str | Classifier | None = ...,
+    sentiment: str | Classifier | None = ...,
+    as_frame: Literal[True] = ...,
+    progress: bool = ...,
+) -> pd.DataFrame: ...
+@overload
+def analyze(
+    document: Documents,
+    targets: TargetsLike,
+    *,
+    holder: str | None = ...,
+    model: str | Classifier | None = ...,
+    sentiment: str | Classifier | None = ...,
+    as_frame: Literal[False],
+    progress: bool = ...,
+) -> list[dict[str, Any]]: ...
+def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment", as_frame=True, progress=False):
+    """Label every sentence of a document with its stance toward each target, and its sentiment.
+
+    Args:
+        document: the text, split into sentences with a maintained segmenter (sentencex); or several
+            documents, as a list of texts or a mapping ``{document id: text}``.
+        targets: a target name, a list of names, or a mapping ``{name: [aliases]}`` such as
+            ``{"Russia": ["Moscow", "Kremlin"]}`` (or :class:`~stancekit.text.Target` objects). Every sentence is
+            scored against every target; the aliases decide whether, and by which word, a sentence mentions it.
+        holder: whose stance to read, e.g. ``"Armenia"``: "Russia is displeased with the West" then says
+            nothing about Armenia's view of the West. Needs a holder-aware model.
+        model: stance model name or path, or a loaded :class:`Classifier`; default ``"directed"`` (the
+            holder-aware model) when a holder is given, else ``"stance"``.
+        sentiment: sentiment model (default ``"sentiment"``), or None to skip sentiment.
+        as_frame: return a pandas DataFrame (default) or a list of dicts.
+        progress: show a progress bar while scoring.
+
+    Returns:
+        One row per sentence x target, in document order: ``document`` (several documents only),
+        ``sentence_index``, ``sentence``, ``target``, ``mentioned`` (the sentence names the target or an alias),
+        ``matched_alias`` (that word, or None), ``holder`` (when given), ``label``, ``p_<label>`` per stance
+        label, ``truncated``, and (with a sentiment model) ``sentiment`` and ``sentiment_p_<label>``.
+        Sentences that do not mention a target are scored too, and marked ``mentioned=False``.
+
+    Raises:
+        InputError: an empty document (named, when several are given), no targets, an empty or repeated
+            target, an alias shared by two targets, an empty holder, or a model of the wrong kind.
+    """
+    docs, several = _documents(document)
+    target_list: list[Target] = parse_targets(targets)
+    if holder is not None:
+        check_name(holder, "holder")
+    split = _split_documents(docs, several)
+    stance = _stance_model(model, holder)
+    all_sentences = [s for _, sentences in split for s in sentences]
+    texts = [s for s in all_sentences for _ in target_list]
+    tgts = [t.name for _ in all_sentences for t in target_list]
+    scored = stance.predict_scores(texts, targets=tgts, holders=holder, progress=progress)
+    senti = _model(sentiment) if sentiment is not None else None
+    senti_proba = senti.predict_proba(all_sentences, progress=progress) if senti is not None else None
+    rows = _rows(split, target_list, holder, several, (stance, scored), (senti, senti_proba))
+    return pd.DataFrame(rows) if as_frame else rows
+
+
+def _split_documents(docs: list[tuple[str | None, str]], several: bool) -> list[tuple[str | None, list[str]]]:
+    split: list[tuple[str | None, list[str]]] = []
+    for doc_id, text in docs:
+        sentences = split_sentences(text)
+        if not sentences:
+            where = f"document {doc_id!r}" if several else "the document"
+            raise InputError(f"{where} has no text to analyse")
+        split.append((doc_id, sentences))
+    return split
+
+
+def _stance_model(model: str | Classifier | None, holder: str | None) -> Classifier:
+    stance = _model(model if model is not None else ("directed" if holder is not None else "stance"))
+    if not stance.spec.is_pair:
+        raise InputError("model= must be a stance model; pass the sentiment model as sentiment=")
+    if holder is not None and not stance.spec.uses_holder:
+        raise InputError(
+            f"holder={holder!r} needs a holder-aware model (such as 'directed'); the model given reads only the "
+            "target. Pass model='directed' or drop holder="
+        )
+    return stance
+
+
+def _rows(
+    split: list[tuple[str | None, list[str]]],
+    target_list: list[Target],
+    holder: str | None,
+    several: bool,
+    stance_scores: tuple[Classifier, Any],
+    senti_scores: tuple[Classifier | None, Any],
+) -> list[dict[str, Any]]:
+    """One row per sentence x target, in document order (the scores are in that order too)."""
+    (stance, scored), (senti, senti_proba) = stance_scores, senti_scores
+    rows: list[dict[str, Any]] = []
+    flat = 0
+    for doc_id, sentences in split:
+        for i, sentence in enumerate(sentences):
+            for target in target_list:
+                k = len(rows)
+                alias = target.match(sentence)
+                row: dict[str, Any] = {"document": doc_id} if several else {}
+                row |= {"sentence_index": i, "sentence": sentence, "target": target.name,
+                        "mentioned": alias is not None, "matched_alias": alias}  # fmt: skip
+                if holder is not None:
+                    row["holder"] = holder
+                row["label"] = stance.labels[int(np.argmax(scored.values[k]))]
+                row.update({f"p_{name}": float(scored.values[k, j]) for j, name in enumerate(stance.labels)})
+                row["truncated"] = bool(scored.truncated[k])
+                if senti is not None:
+                    row["sentiment"] = senti.labels[int(np.argmax(senti_proba[flat]))]
+                    row.update({f"sentiment_p_{n}": float(senti_proba[flat, j]) for j, n in enumerate(senti.labels)})
+                rows.append(row)
+            flat += 1
+    return rows
+
+
+def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3) -> pd.DataFrame:
+    """One row per document and target from an :func:`analyze` table.
+
+    Everything is computed over the sentences that mention the target (by name or alias):
+
+    - ``mentions``: how many sentences mention it, of ``sentences``;
+    - ``favor``, ``against``, ``none``: label counts among them, and ``share_favor`` / ``share_against``;
+    - ``score``: the confidence-weighted stance, the mean of ``p_favor - p_against`` over them, in [-1, 1]
+      (positive: favor);
+    - ``stance``: ``favor`` / ``against`` when ``|score| >= 0.1`` leans that way and at least one sentence is
+      labelled so, else ``mixed`` (both sides present) or ``none``; ``not mentioned`` when no sentence mentions
+      the target;
+    - ``decisive``: up to ``top`` mentioning sentences with the largest ``|p_favor - p_against|`` (favor or
+      against only), each ``{"sentence_index", "sentence", "label", "margin"}``, strongest first.
+
+    A target no sentence mentions keeps its row, with zero mentions and empty shares.
+    """
+    frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
+    needed = {"sentence_index", "sentence", "target", "mentioned", "label", "p_favor", "p_against"}
+    missing = needed - set(frame.columns)
+    if missing:
+        raise InputError(f"not an analyze() table: missing column(s) {sorted(missing)}")
+    by = ["document", "target"] if "document" in frame.columns else ["target"]
+    out = []
+    for key, group in frame.groupby(by, sort=False):
+        keys = key if isinstance(key, tuple) else (key,)
+        mentioned = group[group["mentioned"].astype(bool)]
+        n = len(mentioned)
+        margin = mentioned["p_favor"] - mentioned["p_against"]
+        counts = mentioned["label"].value_counts()
+        favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
+        score = float(margin.mean()) if n else None
+        if not n:
+            verdict = "not mentioned"
+        elif score is not None and score >= 0.1 and favor:
+            verdict = "favor"
+        elif score is not None and score <= -0.1 and against:
+            verdict = "against"
+        else:
+            verdict = "mixed" if favor and against else "none"
+        sided = mentioned[mentioned["label"].isin(["favor", "against"])]
+        records: list[dict[Any, Any]] = sided.to_dict("records")
+        records.sort(key=lambda r: -abs(float(r["p_favor"]) - float(r["p_against"])))  # stable: document order
+        decisive = [
+            {
+                "sentence_index": int(r["sentence_index"]),
+                "sentence": str(r["sentence"]),
+                "label": str(r["label"]),
+                "margin": round(float(r["p_favor"]) - float(r["p_against"]), 4),
+            }
+            for r in records[:top]
+        ]
+        row: dict[str, Any] = dict(zip(by, keys))
+        row |= {
+            "sentences": int(group["sentence_index"].nunique()),
+            "mentions": n,
+            "favor": favor,
+            "against": against,
+            "none": n - favor - against,
+            "share_favor": favor / n if n else None,
+            "share_against": against / n if n else None,
+            "score": score,
+            "stance": verdict,
+            "decisive": decisive,
+        }
+        out.append(row)
+    return pd.DataFrame(out)

@@ -1,0 +1,67 @@
+"""``stancekit analyze``: who stands where in documents, sentence by sentence, with a summary and a report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from stancekit.analysis import analyze, format_sentences, format_summary, summarize, write_outputs
+from stancekit.cli._util import add_load_options, load_model, refuse_existing
+from stancekit.core.text import merge_targets
+from stancekit.io import read_documents
+
+EXAMPLES = """examples:
+  stancekit analyze seeds/armenia-csto-news.txt --holder Armenia \\
+      --target "CSTO=Collective Security Treaty Organization,Moscow-led bloc" --target "Russia=Moscow,Kremlin" \\
+      --report report.html --png heatmap.png
+  stancekit analyze articles/ --aliases seeds/armenia-csto-targets.yaml --holder Armenia --summary summary.csv
+  stancekit analyze docs.jsonl --target CSTO --quiet          # one {"id": ..., "text": ...} per line
+"""
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "analyze", help="who stands where in documents: per-sentence stance, a summary per target, an HTML report",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    p.add_argument("documents", type=Path, nargs="+", help=".txt documents, folders of them, or a .jsonl of {id, text}")
+    p.add_argument("--target", action="append", dest="targets", default=[],
+                   help="target, optionally with aliases: 'Russia=Moscow,Kremlin' (repeatable)")  # fmt: skip
+    p.add_argument("--aliases", type=Path, help="YAML/JSON file of targets and aliases: {Russia: [Moscow, Kremlin]}")
+    p.add_argument("--holder", help="whose stance to read, e.g. Armenia (uses the holder-aware 'directed' model)")
+    p.add_argument("--model", help="stance model (default: directed with --holder, else stance)")
+    p.add_argument("--sentiment-model", default="sentiment", help="sentiment model, or 'none'")
+    p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
+    p.add_argument("--png", type=Path, help="write the heat map of the (first) document as PNG here")
+    p.add_argument("-o", "--output", type=Path, help="also write the per-sentence table (.csv/.jsonl/.parquet)")
+    p.add_argument("--summary", type=Path, help="also write the per-document summary (.csv/.jsonl/.parquet)")
+    p.add_argument("--text-column", default="text", help="JSONL documents: the text field (default: text)")
+    p.add_argument("--id-column", default="id", help="JSONL documents: the id field (default: id; else line number)")
+    p.add_argument("--quiet", action="store_true", help="print only the summary, no sentences or progress")
+    p.add_argument("--force", action="store_true", help="overwrite existing outputs")
+    add_load_options(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    refuse_existing(args.output, args.summary, args.report, args.png, force=args.force)
+    targets = merge_targets(args.aliases, args.targets)
+    docs = read_documents(args.documents, text_field=args.text_column, id_field=args.id_column)
+    model_name = args.model or ("directed" if args.holder else "stance")
+    stance = load_model(args, model_name)
+    senti = None if args.sentiment_model == "none" else load_model(args, args.sentiment_model)
+    several = len(docs) > 1
+    table = analyze(docs if several else next(iter(docs.values())), targets, holder=args.holder, model=stance,
+                    sentiment=senti, progress=not args.quiet and sys.stderr.isatty())  # fmt: skip
+    summary = summarize(table)
+    if not args.quiet:
+        print(format_sentences(table, n_targets=len(targets), holder=args.holder, name=str(args.documents[0])))
+    print(format_summary(summary, args.holder))
+    title = "Who stands where" + (f": {args.holder}" if args.holder else "")
+    title += "" if several else f" in {args.documents[0].name}"
+    models = model_name + (f" + {args.sentiment_model}" if senti is not None else "")
+    for line in write_outputs(table, summary, output=args.output, summary_path=args.summary, report=args.report,
+                              png=args.png, title=title, targets=targets, models=models):  # fmt: skip
+        print(line)
+    return 0

@@ -1,0 +1,20 @@
+"""``stancekit train``: fine-tune a model from a YAML recipe."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from stancekit.fitting.trainer import train
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("train", help="fine-tune a model from a YAML recipe (see recipes/)")
+    p.add_argument("config", type=Path, help="training recipe, e.g. recipes/sentiment-minilm/3-final.yaml")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    print(f"wrote model to {train(args.config, progress=not args.quiet)}")
+    return 0

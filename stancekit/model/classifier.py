@@ -1,0 +1,355 @@
+"""Classifier: a stance or sentiment model with a scikit-learn-style API over plain transformers objects."""
+
+from __future__ import annotations
+
+import collections
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+from transformers import PreTrainedModel
+
+from stancekit.core.errors import ConfigError, InputError
+from stancekit.core.hashing import sha256_file, tensors_sha256
+from stancekit.core.inputs import broadcast, text_list
+from stancekit.core.labels import first_segment
+from stancekit.model import folder
+from stancekit.model.experts import NgramExperts
+from stancekit.model.head import head_proba, softmax
+from stancekit.model.options import LoadOptions
+from stancekit.model.spec import ModelSpec
+from stancekit.runtime.batching import Scores, iter_network_scores
+from stancekit.runtime.device import default_budget, dtype_name, prepare_model, resolve_device, resolve_dtype
+from stancekit.runtime.engines import engine_is_current, make_engine, resolve_backend
+
+Item = tuple[str, str | None]  # (text, first segment: the target, or "holder [SEP] target"; None for sentiment)
+
+
+class Classifier:
+    """A stance (target-conditioned) or sentiment classifier.
+
+    Attributes:
+        model: the ``transformers`` sequence-classification model.
+        tokenizer: its tokenizer.
+        spec: the :class:`~stancekit.model.spec.ModelSpec` (task, labels, max_length, backbone, calibration).
+        options: the :class:`~stancekit.model.options.LoadOptions` it was built with.
+        device, dtype: where and in which precision inference runs.
+        backend: the engine that runs the network: ``"onnx"`` (ONNX Runtime, the CPU default for float32 and
+            int8) or ``"torch"``. The ONNX engine is exported from ``model`` at the first prediction and again
+            whenever ``model``'s weights change.
+        experts: the model's n-gram experts (:class:`~stancekit.model.experts.NgramExperts`), fused with the
+            network for the targets they cover, or None (set it to None to score with the network alone).
+        batch_size, max_tokens: the batch budget, rows and padded tokens per forward pass (defaults per device:
+            :data:`stancekit.runtime.device.DEFAULT_BUDGETS`).
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: Any,
+        spec: ModelSpec,
+        *,
+        options: LoadOptions | None = None,
+        **overrides: Any,
+    ) -> None:
+        """``overrides`` are :class:`LoadOptions` fields (``device="cpu"``, ``dtype="float32"``, ...)."""
+        self.options = LoadOptions.from_any(options, **overrides)
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.device = resolve_device(self.options.device)
+        self.dtype = resolve_dtype(self.options.dtype, self.device)
+        self.backend = resolve_backend(self.options.backend, self.device, self.dtype)
+        self.model = prepare_model(model, self.device, self.dtype)
+        default_rows, default_tokens = default_budget(self.device)
+        self.batch_size = self.options.batch_size or default_rows
+        self.max_tokens = self.options.max_tokens or default_tokens
+        self._engine: Any = None
+        self.experts: NgramExperts | None = None
+        self.path: Path | None = None  # the folder it was loaded from, if any
+        hf_config: Any = model.config
+        id2label = [hf_config.id2label[i] for i in range(hf_config.num_labels)]
+        if tuple(id2label) != tuple(spec.labels):
+            raise ConfigError(f"config id2label {id2label} does not match the stancekit labels {list(spec.labels)}")
+
+    # ----------------------------------------------------------------------------------------------- loading/saving
+    @classmethod
+    def from_pretrained(
+        cls, name_or_path: str | os.PathLike[str], options: LoadOptions | None = None, **overrides: Any
+    ) -> Classifier:
+        """Load a model folder written by :meth:`save_pretrained` or by training (no network access).
+
+        Only safetensors weights are read, and never code: a folder carrying pickle files (``pytorch_model.bin``,
+        ``*.pkl``, ...) is refused unless ``allow_pickle=True`` (and even then a pickle is read with torch's
+        weights-only unpickler, and only when no safetensors weights exist); a config asking for custom code
+        (``auto_map``) is refused. Every tensor of the network must come from the folder (or, for a compact
+        folder, its backbone package): a half-loaded model is an error, as is a weights file whose SHA-256
+        differs from the one recorded at save time.
+
+        Args:
+            name_or_path: a shipped name (``"stance"``), a folder name under the models folder, or a path.
+            options: how it runs (:class:`LoadOptions`); ``overrides`` change single fields.
+
+        Raises:
+            ModelNotFoundError: no such model, or the folder is not a stancekit model.
+            UnsafeModelError: pickle files without ``allow_pickle``, or custom code.
+            ModelLoadError: truncated, corrupted or incomplete weights.
+        """
+        opts = LoadOptions.from_any(options, **overrides)
+        path = folder.resolve_model_path(name_or_path)
+        spec, config = folder.read_spec(path, allow_pickle=opts.allow_pickle)
+        tokenizer = folder.read_tokenizer(path, spec)
+        model = folder.read_network(path, spec, config, allow_pickle=opts.allow_pickle)
+        clf = cls(model, tokenizer, spec, options=opts)
+        clf.experts = folder.read_experts(path, spec) if opts.experts else None
+        clf.path = path
+        return clf
+
+    def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
+        """Write the model folder: config.json (id2label + stancekit block), weights, tokenizer, experts.
+
+        Args:
+            directory: created if missing.
+            compact: store only the tensors that differ from the backbone, in float16 (a few MB instead of
+                ~90 MB). Defaults to True when the model has a registered backbone. A non-compact folder is a
+                plain Hugging Face folder that ``AutoModelForSequenceClassification`` loads directly.
+        """
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        compact = bool(self.spec.backbone) if compact is None else compact
+        spec = ModelSpec.from_dict({**self.spec.to_dict(), "weights": "delta" if compact else "full"})
+        model: Any = self.model.float().cpu()
+        weights_file = folder.write_weights(model, out, spec, compact=compact)
+        self.model = prepare_model(model, self.device, self.dtype)
+        self.tokenizer.save_pretrained(out)
+        folder.write_experts(out, self.experts)
+        spec.weights_sha256 = sha256_file(out / weights_file)
+        config = folder.read_json(out / "config.json")
+        config["stancekit"] = spec.to_dict()
+        folder.update_json(out / "config.json", config)
+        return out
+
+    # ------------------------------------------------------------------------------------------------- properties
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Label names, in the column order of :meth:`predict_proba`."""
+        return self.spec.labels
+
+    @property
+    def task(self) -> str:
+        return self.spec.task
+
+    @property
+    def engine(self) -> Any:
+        """What runs the forward pass (:mod:`stancekit.runtime.engines`), rebuilt when ``model``'s weights change."""
+        if self._engine is None or not engine_is_current(self._engine, self.model):
+            self._engine, self.backend = make_engine(self.model, self.backend, self.device, self.dtype)
+        return self._engine
+
+    def fingerprint(self) -> str:
+        """SHA-256 over everything that changes a score: the spec (labels, temperature, label bias, max length),
+        how it runs (dtype, backend, batch budget), the experts' files and every weight of the network."""
+        experts = "none" if self.experts is None else repr((self.experts.weight, self.experts.temperature))
+        expert_tensors = {} if self.experts is None else self.experts.tensors()
+        extra = [repr(sorted(self.spec.to_dict().items())), dtype_name(self.dtype), self.backend, experts]
+        extra += [f"batch={self.batch_size}", f"tokens={self.max_tokens}"]
+        return tensors_sha256({**self.model.state_dict(), **expert_tensors}, extra)
+
+    # ------------------------------------------------------------------------------------------------- prediction
+    def check_inputs(self, *, targets: bool, holders: bool) -> None:
+        """Refuse targets for a sentiment model, no targets for a stance model, holders for a holder-blind one.
+
+        Raises:
+            InputError: the message says what to pass instead.
+        """
+        if holders and not self.spec.uses_holder:
+            raise InputError(
+                "this model was not trained with holders (who holds the stance); holder-aware scoring needs a "
+                "model trained with them, such as stancekit.load('directed'). Score without holders=..."
+            )
+        if self.spec.is_pair and not targets:
+            raise InputError("a stance model needs targets=: one target for all texts or one per text")
+        if not self.spec.is_pair and targets:
+            raise InputError("a sentiment model takes no targets")
+
+    def items(
+        self,
+        texts: str | Sequence[str],
+        targets: str | Sequence[str] | None = None,
+        holders: str | Sequence[str | None] | None = None,
+    ) -> list[Item]:
+        """Checked ``(text, first segment)`` items for :meth:`iter_scores` (the first segment carries target and
+        holder: see :func:`stancekit.core.labels.first_segment`)."""
+        text_rows, _ = text_list(texts)
+        target_rows = broadcast(targets, len(text_rows), "targets")
+        holder_rows = broadcast(holders, len(text_rows), "holders", allow_none=True)
+        self.check_inputs(
+            targets=target_rows is not None, holders=holder_rows is not None and any(h is not None for h in holder_rows)
+        )
+        if target_rows is None:
+            return [(t, None) for t in text_rows]
+        if holder_rows is None:
+            return list(zip(text_rows, target_rows))
+        return [(t, first_segment(tg, h)) for t, tg, h in zip(text_rows, target_rows, holder_rows)]
+
+    def iter_scores(
+        self, items: Iterable[Item], *, progress: Any = False, total: int | None = None
+    ) -> Iterator[Scores]:
+        """Stream ``(text, first segment)`` items through the inference core and the head; yields probabilities
+        and truncation flags in input order, a window at a time.
+
+        Rows whose target an n-gram expert covers get the network fused with the expert (see
+        :mod:`stancekit.model.head`); the model's temperature and label bias apply to every row.
+        """
+        experts = self.experts if self.spec.is_pair and not self.spec.uses_holder else None
+        if experts is None:
+            for part in self._iter_logits(items, progress=progress, total=total):
+                yield Scores(head_proba(part.values, self.spec), part.truncated)
+            return
+        pending: collections.deque[Item] = collections.deque()
+
+        def remember() -> Iterator[Item]:
+            for item in items:
+                pending.append(item)
+                yield item
+
+        for part in self._iter_logits(remember(), progress=progress, total=total):
+            rows = [pending.popleft() for _ in range(len(part.values))]
+            texts, firsts = [t for t, _ in rows], [g for _, g in rows]
+            yield Scores(head_proba(part.values, self.spec, experts, texts, firsts), part.truncated)
+
+    def _iter_logits(self, items: Iterable[Item], *, progress: Any, total: int | None) -> Iterator[Scores]:
+        return iter_network_scores(
+            self.engine,
+            self.tokenizer,
+            items,
+            max_length=self.spec.max_length,
+            device=self.device,
+            pair=self.spec.is_pair,
+            batch_size=self.batch_size,
+            max_tokens=self.max_tokens,
+            progress=progress,
+            total=total,
+        )
+
+    def predict_scores(
+        self,
+        texts: str | Sequence[str],
+        targets: str | Sequence[str] | None = None,
+        holders: str | Sequence[str | None] | None = None,
+        *,
+        progress: bool = False,
+    ) -> Scores:
+        """Probabilities (``.values``, ``(n, len(labels))``) and truncation flags (``.truncated``) for every text,
+        in input order (arguments as in :meth:`predict_proba`)."""
+        items = self.items(texts, targets, holders)
+        parts = list(self.iter_scores(items, progress=progress, total=len(items)))
+        return Scores.concat(parts, len(self.labels))
+
+    def score(self, *args: Any, **kwargs: Any) -> Scores:
+        """Deprecated alias of :meth:`predict_scores` (``score`` means mean accuracy in scikit-learn)."""
+        warnings.warn(
+            "Classifier.score() is renamed predict_scores() and will be removed in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.predict_scores(*args, **kwargs)
+
+    def network_proba(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = None,
+        holders: str | Sequence[str | None] | None = None,
+        *,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """The network's own probabilities: temperature 1, no n-gram experts, no label bias.
+
+        What a teacher gives for knowledge distillation (``DataSpec.teacher``); for scoring use
+        :meth:`predict_proba`, which applies the model's calibration and experts.
+        """
+        items = self.items(texts, targets, holders)
+        parts = [
+            Scores(softmax(p.values), p.truncated)
+            for p in self._iter_logits(items, progress=progress, total=len(items))
+        ]
+        return Scores.concat(parts, len(self.labels)).values
+
+    @overload
+    def predict_proba(
+        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+    ) -> np.ndarray: ...
+    @overload
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str | None] | None = ...,
+        *,
+        progress: bool = ...,
+    ) -> np.ndarray: ...
+    def predict_proba(self, texts, targets=None, holders=None, *, progress=False):
+        """Class probabilities.
+
+        Args:
+            texts: one string or a sequence of strings.
+            targets: stance models only: one target for every text, or one per text.
+            holders: who holds the stance toward the target (holder-aware models such as ``"directed"``): one
+                holder for every text, or one per text, where None scores that text without a holder (the
+                stance the text itself expresses).
+            progress: show a progress bar.
+
+        Returns:
+            Array of shape ``(n, len(self.labels))`` (``(len(labels),)`` for a single string), rows summing to 1.
+        """
+        proba = self.predict_scores(texts, targets, holders, progress=progress).values
+        return proba[0] if isinstance(texts, str) else proba
+
+    @overload
+    def predict(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]; str wins
+        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+    ) -> str: ...
+    @overload
+    def predict(
+        self,
+        texts: Sequence[str],
+        targets: str | Sequence[str] | None = ...,
+        holders: str | Sequence[str | None] | None = ...,
+        *,
+        progress: bool = ...,
+    ) -> list[str]: ...
+    def predict(self, texts, targets=None, holders=None, *, progress=False):
+        """Most probable label per text; a single string in gives a single label out."""
+        proba = self.predict_proba(texts, targets, holders, progress=progress)
+        if isinstance(texts, str):
+            return self.labels[int(np.argmax(proba))]
+        return [self.labels[i] for i in np.argmax(proba, axis=1)]
+
+    def __repr__(self) -> str:
+        return (
+            f"Classifier(task={self.spec.task!r}, labels={self.labels}, backbone={self.spec.backbone!r}, "
+            f"device={str(self.device)!r}, dtype={dtype_name(self.dtype)!r}, backend={self.backend!r})"
+        )
+
+
+def load(
+    name_or_path: str | os.PathLike[str] = "stance", options: LoadOptions | None = None, **overrides: Any
+) -> Classifier:
+    """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path.
+
+    ``options`` (a :class:`LoadOptions`) or keyword overrides of its fields choose how it runs: ``device``
+    (auto/cpu/cuda), ``dtype`` (auto/float32/bfloat16/float16/int8), ``backend`` (auto/torch/onnx),
+    ``batch_size``, ``max_tokens``, ``allow_pickle``, ``experts``. The defaults are the fastest settings that keep
+    float32's labels (>= 99.5% agreement: bfloat16 PyTorch on CUDA and on CPUs that multiply bf16 natively, ONNX
+    Runtime float32 on other CPUs). See :meth:`Classifier.from_pretrained` for what is refused (pickles, custom
+    code, damaged weights). ``experts=False`` leaves out the model's n-gram experts, if it has any, so that every
+    row is scored by the network alone.
+
+    Example:
+        >>> clf = load("stance")                                              # doctest: +SKIP
+        >>> clf.predict("Armenia might leave the CSTO.", targets="CSTO")      # doctest: +SKIP
+        'against'
+    """
+    return Classifier.from_pretrained(name_or_path, options, **overrides)

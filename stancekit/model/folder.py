@@ -1,0 +1,260 @@
+"""Model folders on disk: where named models live, reading one safely, writing one, and updating its files.
+
+A folder is a Hugging Face folder: ``config.json`` (with ``id2label`` and a ``stancekit`` block, see
+:class:`~stancekit.model.spec.ModelSpec`), safetensors weights (``delta.safetensors``, only the tensors that
+differ from an installed backbone package, or a full ``model.safetensors``), tokenizer files, optional n-gram
+experts, ``metrics.json`` and a card. Only safetensors are read, never code; every tensor must be accounted for.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+
+from stancekit.core.errors import ModelLoadError, ModelNotFoundError, UnsafeModelError
+from stancekit.core.hashing import sha256_file
+from stancekit.model import experts as ngram
+from stancekit.model.backbones import backbone_path
+from stancekit.model.spec import ModelSpec
+
+logger = logging.getLogger(__name__)
+
+DELTA_WEIGHTS = "delta.safetensors"
+FULL_WEIGHTS = "model.safetensors"
+#: Short names resolved by :func:`resolve_model_path`, relative to the models folder.
+MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm", "directed": "directed-minilm"}
+PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
+#: The package that carries the shipped model folders in a wheel (the repository's ``models/`` folder).
+MODELS_PACKAGE = "stancekit_models"
+
+
+def models_dir() -> Path:
+    """Where named models live: ``$STANCEKIT_MODELS`` if set, else the installed ``stancekit_models`` package
+    (the repository's ``models/`` folder, shipped in the wheel), else ``models/`` beside a source checkout."""
+    env = os.environ.get("STANCEKIT_MODELS")
+    if env:
+        return Path(env)
+    if importlib.util.find_spec(MODELS_PACKAGE) is not None:
+        return Path(str(importlib.resources.files(MODELS_PACKAGE)))
+    return Path(__file__).resolve().parents[2] / "models"
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """Turn ``"stance"``, ``"stance-minilm"`` or a folder path into a model folder.
+
+    Raises:
+        ModelNotFoundError: nothing by that name, or the folder has no config.json.
+    """
+    raw = str(name_or_path)
+    candidates = [Path(raw).expanduser()]
+    if raw in MODEL_NAMES:
+        candidates.insert(0, models_dir() / MODEL_NAMES[raw])
+    elif "/" not in raw and os.sep not in raw:
+        candidates.append(models_dir() / raw)
+    for path in candidates:
+        if path.is_dir():
+            if not (path / "config.json").is_file():
+                raise ModelNotFoundError(f"{path} is not a model folder: it has no config.json")
+            return path
+    known = sorted(set(MODEL_NAMES) | {p.name for p in models_dir().glob("*") if (p / "config.json").is_file()})
+    raise ModelNotFoundError(f"unknown model {raw!r}: not a folder, nor one of: {', '.join(known) or '(none)'}")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; anything else is a :class:`ModelLoadError` naming the file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{path}: unreadable ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return data
+
+
+def update_json(path: Path, changes: dict[str, Any], *, block: str | None = None) -> dict[str, Any]:
+    """Merge ``changes`` into the JSON object in ``path`` (or into its ``block`` sub-object) and write it back
+    (via a temporary file, so a crash never leaves half a file). A missing file starts empty. Returns the object.
+
+    The one updater of a model folder's ``config.json`` (``block="stancekit"``) and ``metrics.json``.
+    """
+    data = read_json(path) if path.is_file() else {}
+    target = data.setdefault(block, {}) if block else data
+    target.update(changes)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return data
+
+
+def _refuse_custom_code(path: Path, config: dict[str, Any], name: str = "config.json") -> None:
+    if "auto_map" in config:
+        raise UnsafeModelError(
+            f"{path}/{name} asks for custom code (auto_map: {config['auto_map']}); stancekit never runs code "
+            "from a model folder (trust_remote_code is never enabled)"
+        )
+
+
+def _refuse_pickles(path: Path) -> None:
+    pickles = sorted(p.name for pattern in PICKLE_PATTERNS for p in path.glob(pattern))
+    if pickles:
+        raise UnsafeModelError(
+            f"{path} contains pickle file(s) {pickles}. Loading a pickle can run arbitrary code hidden in it, "
+            "so stancekit loads only safetensors weights. Delete the file(s) if the folder also has "
+            ".safetensors weights, convert them (load with torch.load(weights_only=True), save with "
+            "safetensors.torch.save_file), or, only if you trust where the folder came from, pass "
+            "allow_pickle=True (--allow-pickle)."
+        )
+
+
+def read_safetensors(path: Path, expected_sha256: str | None = None) -> dict[str, torch.Tensor]:
+    """Tensors of a safetensors file; a truncated, corrupted or tampered file is a :class:`ModelLoadError`."""
+    if expected_sha256 is not None and sha256_file(path) != expected_sha256:
+        raise ModelLoadError(
+            f"{path} is corrupted or was changed: its SHA-256 differs from the one recorded when the model was "
+            "saved; restore the file (e.g. git checkout) or retrain the model"
+        )
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"{path}: truncated or corrupted safetensors file ({exc})") from exc
+
+
+def _read_pickled(pickled: Path) -> dict[str, torch.Tensor]:
+    logger.warning("%s: loading pickled weights (allow_pickle=True) with the weights-only unpickler", pickled)
+    try:
+        state = torch.load(pickled, map_location="cpu", weights_only=True)
+    except Exception as exc:  # any unpickling failure: corrupt file or forbidden object
+        raise ModelLoadError(f"{pickled}: cannot load ({exc})") from exc
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise ModelLoadError(f"{pickled}: not a state dict of tensors")
+    return dict(state)
+
+
+def _stored_weights(path: Path, spec: ModelSpec, *, allow_pickle: bool) -> dict[str, torch.Tensor]:
+    name = DELTA_WEIGHTS if spec.weights == "delta" else FULL_WEIGHTS
+    if (path / name).is_file():
+        return read_safetensors(path / name, spec.weights_sha256)
+    if allow_pickle and spec.weights == "full" and (path / "pytorch_model.bin").is_file():
+        return _read_pickled(path / "pytorch_model.bin")
+    raise ModelNotFoundError(f"{path} has no {name} (only safetensors weights are loaded)")
+
+
+def _full_state(path: Path, spec: ModelSpec, model: PreTrainedModel, *, allow_pickle: bool) -> dict[str, Any]:
+    """Every tensor of ``model``'s state, from the folder (and, for a delta folder, its backbone package)."""
+    state = model.state_dict()
+    weights = _stored_weights(path, spec, allow_pickle=allow_pickle)
+    prefix = model.base_model_prefix + "."
+    if spec.weights == "delta":
+        base = read_safetensors(backbone_path(str(spec.backbone)) / FULL_WEIGHTS)
+        base = {(k if k in state else prefix + k): v for k, v in base.items()}
+        unknown = sorted(set(weights) - set(state))
+        weights = {**{k: v for k, v in base.items() if k in state}, **weights}
+    else:
+        weights = {(k if k in state or prefix + k not in state else prefix + k): v for k, v in weights.items()}
+        unknown = sorted(set(weights) - set(state))
+    if unknown:
+        raise ModelLoadError(f"{path}: the weights hold tensors the network does not have: {unknown[:5]}")
+    missing = sorted(k for k in state if k not in weights)
+    if missing:
+        raise ModelLoadError(f"{path}: no weights for {len(missing)} tensor(s), e.g. {missing[:5]}")
+    return weights
+
+
+def _copy_weights(path: Path, model: PreTrainedModel, weights: dict[str, torch.Tensor]) -> None:
+    with torch.no_grad():
+        for key, tensor in model.state_dict().items():
+            value = weights[key]
+            if tuple(value.shape) != tuple(tensor.shape):
+                raise ModelLoadError(
+                    f"{path}: tensor {key} has shape {tuple(value.shape)}, the network needs {tuple(tensor.shape)}"
+                )
+            tensor.copy_(value.to(tensor.dtype))
+
+
+def read_spec(path: Path, *, allow_pickle: bool) -> tuple[ModelSpec, Any]:
+    """The folder's :class:`ModelSpec` and its transformers config, after the safety checks."""
+    raw = read_json(path / "config.json")
+    if "stancekit" not in raw:
+        raise ModelNotFoundError(f"{path} is not a stancekit model: config.json has no 'stancekit' block")
+    _refuse_custom_code(path, raw)
+    if not allow_pickle:
+        _refuse_pickles(path)
+    try:
+        spec = ModelSpec.from_dict(raw["stancekit"])
+        config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ModelLoadError(f"{path}/config.json is not a valid stancekit model config: {exc}") from exc
+    return spec, config
+
+
+def read_tokenizer(path: Path, spec: ModelSpec) -> Any:
+    """The folder's tokenizer (or, where it has none, its backbone's)."""
+    tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
+    if tok_dir == path:
+        _refuse_custom_code(path, read_json(path / "tokenizer_config.json"), "tokenizer_config.json")
+    try:
+        return AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ModelLoadError(f"{tok_dir}: cannot load the tokenizer: {exc}") from exc
+
+
+def read_network(path: Path, spec: ModelSpec, config: Any, *, allow_pickle: bool) -> PreTrainedModel:
+    """The network with every tensor from the folder (or its backbone package), in eval mode."""
+    model = AutoModelForSequenceClassification.from_config(config)
+    _copy_weights(path, model, _full_state(path, spec, model, allow_pickle=allow_pickle))
+    return model.eval()
+
+
+def read_experts(path: Path, spec: ModelSpec) -> ngram.NgramExperts | None:
+    """The folder's n-gram experts, or None where it has none."""
+    if not (path / ngram.JSON_FILE).is_file():
+        return None
+    try:
+        experts = ngram.NgramExperts.load(path)
+    except (OSError, ValueError, KeyError, SafetensorError) as exc:
+        raise ModelLoadError(f"{path}: cannot load the n-gram experts ({ngram.JSON_FILE}): {exc}") from exc
+    if experts.labels != spec.labels:
+        raise ModelLoadError(f"{path}/{ngram.JSON_FILE}: labels {experts.labels} differ from the model's")
+    return experts
+
+
+def write_weights(model: PreTrainedModel, out: Path, spec: ModelSpec, *, compact: bool) -> str:
+    """Write the network's weights (a float16 delta over the backbone, or full) and config; returns the file name."""
+    if not compact:
+        model.save_pretrained(out, safe_serialization=True)
+        (out / DELTA_WEIGHTS).unlink(missing_ok=True)
+        return FULL_WEIGHTS
+    if not spec.backbone:
+        raise ModelLoadError("compact saving needs a backbone to store the difference against")
+    base = load_file(str(backbone_path(spec.backbone) / FULL_WEIGHTS))
+    prefix = model.base_model_prefix + "."
+    changed = {}
+    for key, value in model.state_dict().items():
+        ref = base.get(key)
+        if ref is None and key.startswith(prefix):
+            ref = base.get(key[len(prefix) :])
+        if ref is None or ref.shape != value.shape or not torch.equal(ref.to(value.dtype), value):
+            changed[key] = value.detach().to(torch.float16).contiguous()
+    save_file(changed, str(out / DELTA_WEIGHTS), metadata={"format": "pt", "backbone": spec.backbone})
+    (out / FULL_WEIGHTS).unlink(missing_ok=True)
+    model.config.save_pretrained(out)
+    return DELTA_WEIGHTS
+
+
+def write_experts(out: Path, experts: ngram.NgramExperts | None) -> None:
+    """Store the experts in the folder, or remove stale expert files when there are none."""
+    if experts is not None:
+        experts.save(out)
+        return
+    for stale in (ngram.JSON_FILE, ngram.WEIGHTS_FILE):
+        (out / stale).unlink(missing_ok=True)
