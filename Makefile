@@ -45,8 +45,8 @@ test: install lint typecheck
 check: test
 
 lint: install imports
-	$(BIN)/ruff check stancekit tests benchmarks
-	$(BIN)/ruff format --check stancekit tests benchmarks
+	$(BIN)/ruff check stancekit tests benchmarks experiments
+	$(BIN)/ruff format --check stancekit tests benchmarks experiments
 
 ## The layering contracts in pyproject.toml ([tool.importlinter]): no module imports a layer above its own.
 imports: install
@@ -56,8 +56,8 @@ typecheck: install
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format stancekit tests benchmarks
-	$(BIN)/ruff check --fix stancekit tests benchmarks
+	$(BIN)/ruff format stancekit tests benchmarks experiments
+	$(BIN)/ruff check --fix stancekit tests benchmarks experiments
 
 ## Rebuild the shipped models from a clean clone: every stage of recipes/<model>/, in file-name order (about 9 h on
 ## a 2-core CPU; the stages, what each writes and its measured wall time: recipes/README.md). Stage outputs go to

@@ -194,15 +194,16 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def _reproduce_command(folder: Path) -> str:
-    """``stancekit train`` on the recipe stage that writes the folder (the last stage of ``recipes/<folder name>/``,
-    see recipes/README.md), else on the folder's saved ``training_config.yaml``."""
+    """The command of the stage that writes the folder: the last stage of ``recipes/<folder name>/`` (see
+    recipes/README.md; ``stancekit soup`` for a soup stage), else ``stancekit train`` on its training_config.yaml."""
     stages = sorted((REPO / "recipes" / folder.name).glob("*.yaml"))
     recipe = stages[-1] if stages else folder / "training_config.yaml"
+    command = "soup" if stages and "\nkind: soup" in "\n" + recipe.read_text(encoding="utf-8") else "train"
     try:
         shown = recipe.resolve().relative_to(REPO)
     except ValueError:
         shown = recipe
-    return f"stancekit train {shown}"
+    return f"stancekit {command} {shown}"
 
 
 def update_card(res: dict[str, Any]) -> None:

@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-import stancekit.classifier
-import stancekit.inference
 import torch
 
 import stancekit
+import stancekit.core.hardware
+import stancekit.runtime.device
 from stancekit.core.provenance import git_commit
 from stancekit.model.classifier import Classifier
 
@@ -335,7 +335,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
     n = args.rows or (96 if quick else 1024)
     slices = 2 if quick else 6
-    native_half = device.type == "cuda" or stancekit.inference.native_cpu_half()
+    native_half = device.type == "cuda" or stancekit.core.hardware.native_cpu_half()
     result: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "commit": git_commit(__file__),
@@ -364,7 +364,7 @@ def run_suite(args: argparse.Namespace) -> dict[str, Any]:
             "mean_tokens": mean_tokens,
             "gflop_per_row": flops_per_row(default, mean_tokens) / 1e9,
             "default": {
-                "dtype": stancekit.classifier._dtype_name(default.dtype),
+                "dtype": stancekit.runtime.device.dtype_name(default.dtype),
                 "backend": default.backend,
                 "batch_size": default.batch_size,
                 "max_tokens": default.max_tokens,

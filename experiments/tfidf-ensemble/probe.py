@@ -12,25 +12,26 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import stancekit
-from stancekit.fitting.baseline import TfidfBaseline
-from stancekit.baseline import _joined
+from stancekit.core.metrics import classification_scores, grouped_scores, predict_restricted
 from stancekit.data import load_dataset
-from stancekit.core.metrics import predict_restricted
-from stancekit.core.metrics import classification_scores, grouped_scores
-from stancekit.fitting.config import TrainingConfig
 from stancekit.data.sources import load_source
+from stancekit.fitting.baseline import TfidfBaseline, _joined
+from stancekit.fitting.config import TrainingConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 model_name = sys.argv[1] if len(sys.argv) > 1 else "stance"
-config = TrainingConfig.from_yaml(ROOT / "models/stance-minilm/train.yaml")
+config = TrainingConfig.from_yaml(ROOT / "models/stance-minilm/training_config.yaml")  # its training rows
 clf = stancekit.load(model_name)
 labels = clf.labels
 t0 = time.time()
-texts, targets, gold = [], [], []
+texts: list[str] = []
+targets: list[str] = []
+gold: list[str] = []
 for spec in config.train:
     ds = load_source(spec, "stance")
     texts += ds["text"]
@@ -40,9 +41,9 @@ svm = TfidfBaseline(labels).fit(texts, targets, gold)
 print(f"fit {time.time() - t0:.0f}s; per-target: {sorted(svm.per_target)}", flush=True)
 
 
-def svm_scores(split_texts, split_targets, variant):
+def svm_scores(split_texts: list[str], split_targets: list[str], variant: str) -> np.ndarray:
     out = np.zeros((len(split_texts), len(labels)))
-    groups: dict = {}
+    groups: dict[str | None, list[int]] = {}
     for i, t in enumerate(split_targets):
         key = t if (variant == "per_target" and t in svm.per_target) else (None if variant == "fallback" else "skip")
         groups.setdefault(key, []).append(i)
@@ -50,6 +51,7 @@ def svm_scores(split_texts, split_targets, variant):
         if key == "skip":
             continue
         model = svm.per_target[key] if key is not None else svm.fallback
+        assert model is not None
         inputs = [split_texts[i] if key is not None else _joined(split_texts[i], split_targets[i]) for i in rows]
         s = model.decision_function(inputs)
         classes = list(model.classes_)
@@ -61,7 +63,7 @@ def svm_scores(split_texts, split_targets, variant):
     return out
 
 
-cache = {}
+cache: dict[tuple[str, str], tuple[Any, np.ndarray, dict[str, np.ndarray]]] = {}
 for name in ("semeval2016", "pstance", "vast"):
     for split in ("validation", "test"):
         ds = load_dataset(name, split)
@@ -71,10 +73,10 @@ for name in ("semeval2016", "pstance", "vast"):
 print(f"scored {time.time() - t0:.0f}s", flush=True)
 metric = {"semeval2016": "f_avg", "pstance": "f_avg", "vast": "macro_f1"}
 grid = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0]
-report = {}
+report: dict[str, dict[str, list[float]]] = {}
 for variant in ("per_target", "fallback"):
     for name in metric:
-        row = {}
+        row: dict[str, list[float]] = {}
         for split in ("validation", "test"):
             ds, logp, s = cache[name, split]
             row[split] = []

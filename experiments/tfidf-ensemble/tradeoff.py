@@ -10,16 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import stancekit
-from stancekit.core.metrics import expected_calibration_error
+from stancekit.core.metrics import classification_scores, expected_calibration_error, grouped_scores, predict_restricted
 from stancekit.data import load_dataset
-from stancekit.core.metrics import predict_restricted
-from stancekit.core.metrics import classification_scores, grouped_scores
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))  # the benchmark suite's paraphrases
 from robustness import PARAPHRASES
 
 folder = sys.argv[1]
@@ -37,10 +36,10 @@ sem, sem_p = data["semeval2016"]
 para = {}
 for target, wordings in PARAPHRASES.items():
     rows = np.array([i for i, t in enumerate(sem["target"]) if t == target])
-    for w in wordings:
-        para[target, w] = (rows, clf.predict_proba([sem["text"][i] for i in rows], targets=w).argmax(1))
+    for wording in wordings:
+        para[target, wording] = (rows, clf.predict_proba([sem["text"][i] for i in rows], targets=wording).argmax(1))
 for w in (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0):
-    row = {}
+    row: dict[str, Any] = {}
     for name, (ds, p) in data.items():
         fused = experts.fuse(p, ds["text"], ds["target"], weight=w)
         pred = predict_restricted(fused, labels, set(ds["label"]))

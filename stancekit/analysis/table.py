@@ -200,44 +200,51 @@ def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3
     out = []
     for key, group in frame.groupby(by, sort=False):
         keys = key if isinstance(key, tuple) else (key,)
-        mentioned = group[group["mentioned"].astype(bool)]
-        n = len(mentioned)
-        margin = mentioned["p_favor"] - mentioned["p_against"]
-        counts = mentioned["label"].value_counts()
-        favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
-        score = float(margin.mean()) if n else None
-        if not n:
-            verdict = "not mentioned"
-        elif score is not None and score >= 0.1 and favor:
-            verdict = "favor"
-        elif score is not None and score <= -0.1 and against:
-            verdict = "against"
-        else:
-            verdict = "mixed" if favor and against else "none"
-        sided = mentioned[mentioned["label"].isin(["favor", "against"])]
-        records: list[dict[Any, Any]] = sided.to_dict("records")
-        records.sort(key=lambda r: -abs(float(r["p_favor"]) - float(r["p_against"])))  # stable: document order
-        decisive = [
-            {
-                "sentence_index": int(r["sentence_index"]),
-                "sentence": str(r["sentence"]),
-                "label": str(r["label"]),
-                "margin": round(float(r["p_favor"]) - float(r["p_against"]), 4),
-            }
-            for r in records[:top]
-        ]
-        row: dict[str, Any] = dict(zip(by, keys))
-        row |= {
-            "sentences": int(group["sentence_index"].nunique()),
-            "mentions": n,
-            "favor": favor,
-            "against": against,
-            "none": n - favor - against,
-            "share_favor": favor / n if n else None,
-            "share_against": against / n if n else None,
-            "score": score,
-            "stance": verdict,
-            "decisive": decisive,
-        }
-        out.append(row)
+        out.append(dict(zip(by, keys)) | _summary_row(group, top))
     return pd.DataFrame(out)
+
+
+def _verdict(n: int, score: float | None, favor: int, against: int) -> str:
+    if not n:
+        return "not mentioned"
+    if score is not None and score >= 0.1 and favor:
+        return "favor"
+    if score is not None and score <= -0.1 and against:
+        return "against"
+    return "mixed" if favor and against else "none"
+
+
+def _decisive(mentioned: pd.DataFrame, top: int) -> list[dict[str, Any]]:
+    sided = mentioned[mentioned["label"].isin(["favor", "against"])]
+    records: list[dict[Any, Any]] = sided.to_dict("records")
+    records.sort(key=lambda r: -abs(float(r["p_favor"]) - float(r["p_against"])))  # stable: document order
+    return [
+        {
+            "sentence_index": int(r["sentence_index"]),
+            "sentence": str(r["sentence"]),
+            "label": str(r["label"]),
+            "margin": round(float(r["p_favor"]) - float(r["p_against"]), 4),
+        }
+        for r in records[:top]
+    ]
+
+
+def _summary_row(group: pd.DataFrame, top: int) -> dict[str, Any]:
+    """The summary of one document x target group of an analyze() table."""
+    mentioned = group[group["mentioned"].astype(bool)]
+    n = len(mentioned)
+    counts = mentioned["label"].value_counts()
+    favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
+    score = float((mentioned["p_favor"] - mentioned["p_against"]).mean()) if n else None
+    return {
+        "sentences": int(group["sentence_index"].nunique()),
+        "mentions": n,
+        "favor": favor,
+        "against": against,
+        "none": n - favor - against,
+        "share_favor": favor / n if n else None,
+        "share_against": against / n if n else None,
+        "score": score,
+        "stance": _verdict(n, score, favor, against),
+        "decisive": _decisive(mentioned, top),
+    }

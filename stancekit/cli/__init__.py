@@ -6,6 +6,7 @@ stancekit train CONFIG.yaml
 stancekit evaluate --model stance --dataset semeval2016 [--split test] [--json OUT]
 stancekit calibrate --model stance --dataset semeval2016 [--bias] [--write]
 stancekit experts --model models/my-stance [--write]
+stancekit soup recipes/stance-minilm/11-soup.yaml
 stancekit datasets
 
 Only stancekit's own errors (:class:`~stancekit.core.errors.StancekitError`) become a one-line message with exit

@@ -18,7 +18,7 @@ EXAMPLES = """examples:
   stancekit score lake/ --model sentiment --engine ray --num-workers 2 -o lake.scored
   stancekit analyze seeds/armenia-csto-news.txt --holder Armenia --target "Russia=Moscow,Kremlin" --report r.html
   stancekit evaluate --model stance --dataset semeval2016 --split test --json result.json
-  stancekit train recipes/sentiment-minilm/3-final.yaml
+  stancekit train recipes/sentiment-minilm/03-tweets-pass.yaml
 """
 
 

@@ -11,7 +11,7 @@ from stancekit.fitting.trainer import train
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="fine-tune a model from a YAML recipe (see recipes/)")
-    p.add_argument("config", type=Path, help="training recipe, e.g. recipes/sentiment-minilm/3-final.yaml")
+    p.add_argument("config", type=Path, help="training recipe, e.g. recipes/sentiment-minilm/03-tweets-pass.yaml")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

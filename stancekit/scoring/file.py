@@ -171,6 +171,24 @@ def _score_chunk(clf: Classifier, req: _Request, chunk: TableChunk, seen: dict[A
 
 
 def _run_chunks(
+    clf: Classifier, req: _Request, source: Any, schema: pa.Schema, state: dict[str, Any], progress: bool
+) -> None:
+    """Score every chunk not yet done, with a progress bar; Ctrl-C becomes :class:`ScoringInterrupted`."""
+    bar = make_progress(progress, source.rows * max(1, len(req.targets)), initial=int(state["rows_out"]))
+    parts_dir = partial_dir(req.dst)
+    try:
+        _commit_chunks(clf, req, source, schema, state, bar)
+    except KeyboardInterrupt:
+        raise ScoringInterrupted(int(state["rows_in"]), source.rows, parts_dir) from None
+    except BaseException:
+        if state["chunks_done"]:
+            logger.error("stopped; %d input rows are saved in %s for --resume", state["rows_in"], parts_dir)
+        raise
+    finally:
+        bar.close()
+
+
+def _commit_chunks(
     clf: Classifier, req: _Request, source: Any, schema: pa.Schema, state: dict[str, Any], bar: Any
 ) -> None:
     """Score every chunk not yet done, committing each (part file, then state) before the next."""
@@ -245,17 +263,7 @@ def score_file(
     state = prepare_partial(parts_dir, _fingerprint(clf, req), resume=resume, force=force, total=source.rows)
     if state["chunks_done"]:
         logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], parts_dir)
-    bar = make_progress(progress, source.rows * max(1, len(req.targets)), initial=int(state["rows_out"]))
-    try:
-        _run_chunks(clf, req, source, schema, state, bar)
-    except KeyboardInterrupt:
-        raise ScoringInterrupted(int(state["rows_in"]), source.rows, parts_dir) from None
-    except BaseException:
-        if state["chunks_done"]:
-            logger.error("stopped; %d input rows are saved in %s for --resume", state["rows_in"], parts_dir)
-        raise
-    finally:
-        bar.close()
+    _run_chunks(clf, req, source, schema, state, progress)
     assemble([parts_dir / f"part-{i:06d}" for i in range(int(state["chunks_done"]))], dst, req.out_fmt, schema)
     shutil.rmtree(parts_dir, ignore_errors=True)
     summary = ScoreSummary(src, dst, int(state["rows_out"]), int(state["errors"]), int(state["truncated"]),

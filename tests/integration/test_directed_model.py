@@ -70,7 +70,7 @@ def test_folder_is_small_safe_and_holder_aware() -> None:
     config = json.loads((folder / "config.json").read_text())
     assert config["stancekit"]["uses_holder"] is True and config["stancekit"]["weights"] == "delta"
     card = (folder / "README.md").read_text()
-    assert "what the holder is worth" in card and "stancekit train models/directed-minilm/train.yaml" in card
+    assert "what the holder is worth" in card and "stancekit train recipes/directed-minilm/01-directed.yaml" in card
 
 
 def test_the_stated_holders_stance_is_read(directed: stancekit.Classifier) -> None:
@@ -83,7 +83,7 @@ def test_the_stated_holders_stance_is_read(directed: stancekit.Classifier) -> No
 def test_a_third_party_holder_gets_none(directed: stancekit.Classifier) -> None:
     texts = [c[0] for c in CASES]
     other = directed.predict(texts, targets=[c[1] for c in CASES], holders=[c[4] for c in CASES])
-    # Measured: 7 of 8 since training added absent-holder rows (absent_holders in train.yaml); 3 of 8 before.
+    # Measured: 7 of 8 since training added absent-holder rows (absent_holders in its recipe); 3 of 8 before.
     assert sum(p == "none" for p in other) >= 6, list(zip(texts, other))
 
 

@@ -38,10 +38,10 @@ def test_model_folder_is_small_safe_and_documented(name: str) -> None:
     assert not [p for p in folder.rglob("*") if p.suffix in {".bin", ".pkl", ".pickle", ".pt", ".joblib"}]
     config = json.loads((folder / "config.json").read_text())
     assert config["stancekit"]["weights"] == "delta" and config["stancekit"]["backbone"] == "minilm-l6"
-    for needed in ("delta.safetensors", "README.md", "metrics.json", "training_config.yaml", "train.yaml"):
+    for needed in ("delta.safetensors", "README.md", "metrics.json", "training_config.yaml", "RECIPE.md"):
         assert (folder / needed).is_file(), needed
     card = (folder / "README.md").read_text()
-    assert "stancekit train models/" in card and "## Test scores" in card
+    assert f"recipes/{name}/" in card and "## Test scores" in card
 
 
 def test_loads_and_predicts_without_network(tmp_path: Path) -> None:

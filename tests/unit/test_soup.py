@@ -15,6 +15,7 @@ from safetensors.torch import load_file
 
 from stancekit.cli import main
 from stancekit.core.errors import ConfigError, LeakageError, ModelNotFoundError
+from stancekit.data.sources import DataSpec
 from stancekit.fitting.config import TrainingConfig
 from stancekit.fitting.soup import (
     SELECTION,
@@ -81,7 +82,7 @@ def _write(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-SOUP = {"kind": "soup", "candidates": ["runs/x/a", "runs/x/b"], "expert_recipe": "recipes/x/01.yaml",
+SOUP: dict[str, Any] = {"kind": "soup", "candidates": ["runs/x/a", "runs/x/b"], "expert_recipe": "recipes/x/01.yaml",
         "output_dir": "runs/x/soup"}  # fmt: skip
 
 
@@ -118,7 +119,8 @@ class StubScorer:
     """A soup's selection figure looked up by its (sorted) ingredients; records every call."""
 
     def __init__(self, figures: dict[tuple[str, ...], float]) -> None:
-        self.figures, self.calls = figures, []  # type: ignore[var-annotated]
+        self.figures = figures
+        self.calls: list[tuple[list[str], Path]] = []
 
     def __call__(self, ingredients: Any, out: Path) -> dict[str, Any]:
         self.calls.append((list(ingredients), out))
@@ -126,7 +128,7 @@ class StubScorer:
 
 
 def test_greedy_soup_keeps_what_does_not_lower_the_figure_and_drops_what_does(tmp_path: Path) -> None:
-    figures = {("a",): 0.70, ("b",): 0.72, ("c",): 0.68, ("d",): 0.60}
+    figures: dict[tuple[str, ...], float] = {("a",): 0.70, ("b",): 0.72, ("c",): 0.68, ("d",): 0.60}
     figures |= {("a", "b"): 0.72, ("a", "b", "c"): 0.71, ("a", "b", "d"): 0.75}  # a: a tie (kept), c lowers it
     score = StubScorer(figures)
     result = greedy_soup(["a", "b", "c", "d"], tmp_path / "soup", expert_recipe="unused.yaml", score=score)
@@ -189,8 +191,8 @@ def test_a_soup_stage_refuses_missing_candidates_and_calibration_on_trained_rows
     calibrate = {"datasets": ["vast"], "split": "validation"}
     with pytest.raises(LeakageError, match="training data of"):
         run_soup(_stage(tmp_path, parents, calibrate=calibrate))
-    config = TrainingConfig(output_dir="x", task="stance", train=[{"name": "semeval2016", "split": "train"}],
-                            validation=[{"name": "vast"}, {"name": "semeval2016"}])  # type: ignore[list-item]  # fmt: skip
+    validation = [DataSpec("vast", "validation"), DataSpec("semeval2016", "validation")]
+    config = TrainingConfig(output_dir="x", task="stance", train=[DataSpec("semeval2016")], validation=validation)
     assert not_held_out(parents, config) == {"vast:validation": str(parents[1])}
 
 

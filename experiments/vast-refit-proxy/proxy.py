@@ -8,8 +8,8 @@ choosing, the validation rows are cut in two by a hash of the row (text + topic)
 - A: about half the rows of each validation topic, trained on by the proxy run (``proxy.yaml``),
 - B: the rest, scored; a B row is "seen" when its topic has A rows (what the proxy run learnt from), else "unseen".
 
-    python experiments/stance-v17/proxy.py make /tmp/stancekit-vast-proxy      # writes vast-val-a.csv, vast-val-b.csv
-    python experiments/stance-v17/proxy.py score /tmp/stancekit-vast-proxy MODEL [MODEL ...]
+    python experiments/vast-refit-proxy/proxy.py make /tmp/stancekit-vast-proxy   # vast-val-a.csv, vast-val-b.csv
+    python experiments/vast-refit-proxy/proxy.py score /tmp/stancekit-vast-proxy MODEL [MODEL ...]
 
 Scores are the networks alone in float32 (no experts, no temperature): macro-F1 over favor / against / none, on all
 B rows and on the seen / unseen parts. No test split is read.
@@ -21,6 +21,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.metrics import f1_score
@@ -48,7 +49,7 @@ def score(folder: Path, models: list[str]) -> None:
     a = pd.read_csv(folder / "vast-val-a.csv", keep_default_na=False)
     b = pd.read_csv(folder / "vast-val-b.csv", keep_default_na=False)
     seen = b["target"].isin(set(a["target"])).to_numpy()
-    out = {"rows": {"b": len(b), "seen": int(seen.sum()), "unseen": int((~seen).sum())}, "macro_f1": {}}
+    out: dict[str, Any] = {"rows": {"b": len(b), "seen": int(seen.sum()), "unseen": int((~seen).sum())}, "macro_f1": {}}
     for name in models:
         clf = stancekit.load(name, device="cpu", dtype="float32")
         proba = clf.network_proba(list(b["text"]), list(b["target"]))
@@ -57,10 +58,18 @@ def score(folder: Path, models: list[str]) -> None:
         labels = ["against", "favor", "none"]
         row = {
             "all": f1_score(gold, pred, labels=labels, average="macro"),
-            "seen": f1_score([g for g, s in zip(gold, seen) if s], [p for p, s in zip(pred, seen) if s],
-                             labels=labels, average="macro"),
-            "unseen": f1_score([g for g, s in zip(gold, seen) if not s], [p for p, s in zip(pred, seen) if not s],
-                               labels=labels, average="macro"),
+            "seen": f1_score(
+                [g for g, s in zip(gold, seen) if s],
+                [p for p, s in zip(pred, seen) if s],
+                labels=labels,
+                average="macro",
+            ),
+            "unseen": f1_score(
+                [g for g, s in zip(gold, seen) if not s],
+                [p for p, s in zip(pred, seen) if not s],
+                labels=labels,
+                average="macro",
+            ),
         }
         out["macro_f1"][name] = row
         print(f"{name}: all {100 * row['all']:.1f}  seen {100 * row['seen']:.1f}  unseen {100 * row['unseen']:.1f}")
@@ -69,4 +78,7 @@ def score(folder: Path, models: list[str]) -> None:
 
 if __name__ == "__main__":
     command, folder, *rest = sys.argv[1:]
-    make(Path(folder)) if command == "make" else score(Path(folder), rest)
+    if command == "make":
+        make(Path(folder))
+    else:
+        score(Path(folder), rest)
