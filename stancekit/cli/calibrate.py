@@ -35,8 +35,15 @@ def run(args: argparse.Namespace) -> int:
     sources = [(d, args.split) for d in args.dataset]
     result = fit(args.model, sources, write=args.write, options=load_options(args), progress=sys.stderr.isatty())
     print(json.dumps(result, indent=2))
-    what = f"label_bias {result['label_bias']}" if args.bias else f"temperature {result['temperature']:.4f}"
-    if args.write:
-        print(f"wrote {what} to the model's config.json" if result["written"] else f"not written: {what} does not "
-              "improve the validation figure (a stored label bias is removed)")  # fmt: skip
+    if args.write and args.bias:
+        print(
+            f"wrote label_bias {result['label_bias']} to the model's config.json (+{100 * result['gain']:.2f} points "
+            "on validation)" if result["written"]
+            else "not written: no label bias raises the validation score (any stored bias is removed)"
+        )  # fmt: skip
+    elif args.write:
+        print(
+            f"wrote temperature {result['temperature']:.4f} to the model's config.json" if result["written"]
+            else "not written: the fitted temperature does not lower the expected calibration error"
+        )  # fmt: skip
     return 0

@@ -126,9 +126,7 @@ class Classifier:
         self.tokenizer.save_pretrained(out)
         folder.write_experts(out, self.experts)
         spec.weights_sha256 = sha256_file(out / weights_file)
-        config = folder.read_json(out / "config.json")
-        config["stancekit"] = spec.to_dict()
-        folder.update_json(out / "config.json", config)
+        folder.update_json(out / "config.json", {"stancekit": spec.to_dict()})
         return out
 
     # ------------------------------------------------------------------------------------------------- properties

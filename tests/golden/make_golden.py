@@ -15,6 +15,7 @@ import json
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -68,18 +69,22 @@ def main() -> int:
     (HERE / "proba.json").write_text(json.dumps(record) + "\n", encoding="utf-8")
     out = HERE / "score-output.csv"
     score_file(stancekit.load("sentiment", dtype="float32"), HERE / "score-input.csv", out, progress=False, force=True)
+    analyze_seed().to_csv(HERE / "analyze-seed.csv", index=False)
+    print(f"wrote golden files to {HERE} on {record['signature']}")
+    return 0
+
+
+def analyze_seed() -> Any:
+    """The demo's analysis of the seed article (Armenia's stance, the seed's alias file), in float32."""
     seed = (REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
     targets = {t.name: list(t.aliases) for t in _alias_targets()}
-    table = stancekit.analyze(
+    return stancekit.analyze(
         seed,
         targets,
         holder="Armenia",
         model=stancekit.load("directed", dtype="float32"),
         sentiment=stancekit.load("sentiment", dtype="float32"),
     )
-    table.to_csv(HERE / "analyze-seed.csv", index=False)
-    print(f"wrote golden files to {HERE} on {record['signature']}")
-    return 0
 
 
 def _alias_targets() -> list:

@@ -66,15 +66,7 @@ def test_score_file_matches_golden(tmp_path: Path) -> None:
 
 
 def test_analyze_seed_matches_golden() -> None:
-    seed = (make_golden.REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
-    targets = {t.name: list(t.aliases) for t in make_golden._alias_targets()}
-    table = stancekit.analyze(
-        seed,
-        targets,
-        holder="Armenia",
-        model=stancekit.load("directed", dtype="float32"),
-        sentiment=stancekit.load("sentiment", dtype="float32"),
-    )
+    table = make_golden.analyze_seed()
     want = pd.read_csv(GOLDEN / "analyze-seed.csv", keep_default_na=False)
     got = pd.read_csv(pd.io.common.StringIO(table.to_csv(index=False)), keep_default_na=False)
     assert list(got.columns) == list(want.columns)

@@ -103,7 +103,7 @@ def test_vast_validation_topics_are_unseen_and_test_halves() -> None:
 
 @requires_data
 def test_sentiment_training_pool_excludes_validation_and_test() -> None:
-    from stancekit.data._corpora import _dedup_key
+    from stancekit.data.corpora import _dedup_key
 
     train = load_dataset("semeval2017", "train")
     held = {_dedup_key(t) for t in load_dataset("semeval2017", "validation")["text"]}

@@ -103,6 +103,8 @@ def make_engine(model: torch.nn.Module, backend: str, device: torch.device, dtyp
 
 
 def engine_is_current(engine: Any, model: torch.nn.Module) -> bool:
-    """Whether ``engine`` still runs ``model``'s current weights (an ONNX export is a copy taken once)."""
-    version = getattr(engine, "version", None)
-    return version is None or version == onnx.weights_version(model)
+    """Whether ``engine`` still runs ``model``'s current weights: an ONNX export is a copy taken once, a
+    :class:`TorchEngine` wraps one module (a model replaced by another needs a new engine)."""
+    if isinstance(engine, TorchEngine):
+        return engine.model is model
+    return bool(engine.version == onnx.weights_version(model))
