@@ -13,9 +13,10 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from stancekit.core.aggregate import DEFAULT_RULE, DEFAULT_THRESHOLD, Rule, verdict
 from stancekit.core.errors import InputError
-from stancekit.core.inputs import InputTypeError, check_name
-from stancekit.core.text import Target, TargetsLike, parse_targets, split_sentences
+from stancekit.core.inputs import InputTypeError
+from stancekit.core.text import Target, TargetsLike, TermLike, as_term, parse_targets, split_sentences
 from stancekit.model.classifier import Classifier, load
 
 _CACHE: dict[str, Classifier] = {}
@@ -57,7 +58,7 @@ def analyze(
     document: Documents,
     targets: TargetsLike,
     *,
-    holder: str | None = ...,
+    holder: TermLike | None = ...,
     model: str | Classifier | None = ...,
     sentiment: str | Classifier | None = ...,
     as_frame: Literal[True] = ...,
@@ -68,7 +69,7 @@ def analyze(
     document: Documents,
     targets: TargetsLike,
     *,
-    holder: str | None = ...,
+    holder: TermLike | None = ...,
     model: str | Classifier | None = ...,
     sentiment: str | Classifier | None = ...,
     as_frame: Literal[False],
@@ -84,7 +85,9 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
             ``{"Russia": ["Moscow", "Kremlin"]}`` (or :class:`~stancekit.text.Target` objects). Every sentence is
             scored against every target; the aliases decide whether, and by which word, a sentence mentions it.
         holder: whose stance to read, e.g. ``"Armenia"``: "Russia is displeased with the West" then says
-            nothing about Armenia's view of the West. Needs a holder-aware model.
+            nothing about Armenia's view of the West. Needs a holder-aware model. With aliases, a country speaks
+            through its leader or capital: ``Target("Armenia", ["Pashinyan", "Yerevan"])`` or
+            ``{"Armenia": ["Pashinyan", "Yerevan"]}``; an entity-marker model then marks those mentions too.
         model: stance model name or path, or a loaded :class:`Classifier`; default ``"directed"`` (the
             holder-aware model) when a holder is given, else ``"stance"``.
         sentiment: sentiment model (default ``"sentiment"``), or None to skip sentiment.
@@ -94,7 +97,8 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
     Returns:
         One row per sentence x target, in document order: ``document`` (several documents only),
         ``sentence_index``, ``sentence``, ``target``, ``mentioned`` (the sentence names the target or an alias),
-        ``matched_alias`` (that word, or None), ``holder`` (when given), ``label``, ``p_<label>`` per stance
+        ``matched_alias`` (that word, or None), ``holder``, ``holder_mentioned`` and ``matched_holder_alias``
+        (when a holder is given), ``label``, ``p_<label>`` per stance
         label, ``truncated``, and (with a sentiment model) ``sentiment`` and ``sentiment_p_<label>``.
         Sentences that do not mention a target are scored too, and marked ``mentioned=False``.
 
@@ -104,17 +108,16 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
     """
     docs, several = _documents(document)
     target_list: list[Target] = parse_targets(targets)
-    if holder is not None:
-        check_name(holder, "holder")
+    holder_term = None if holder is None else as_term(holder, "holder")
     split = _split_documents(docs, several)
-    stance = _stance_model(model, holder)
+    stance = _stance_model(model, holder_term)
     all_sentences = [s for _, sentences in split for s in sentences]
     texts = [s for s in all_sentences for _ in target_list]
-    tgts = [t.name for _ in all_sentences for t in target_list]
-    scored = stance.predict_scores(texts, targets=tgts, holders=holder, progress=progress)
+    tgts = [t for _ in all_sentences for t in target_list]
+    scored = stance.predict_scores(texts, targets=tgts, holders=holder_term, progress=progress)
     senti = _model(sentiment) if sentiment is not None else None
     senti_proba = senti.predict_proba(all_sentences, progress=progress) if senti is not None else None
-    rows = _rows(split, target_list, holder, several, (stance, scored), (senti, senti_proba))
+    rows = _rows(split, target_list, holder_term, several, (stance, scored), (senti, senti_proba))
     return pd.DataFrame(rows) if as_frame else rows
 
 
@@ -129,13 +132,13 @@ def _split_documents(docs: list[tuple[str | None, str]], several: bool) -> list[
     return split
 
 
-def _stance_model(model: str | Classifier | None, holder: str | None) -> Classifier:
+def _stance_model(model: str | Classifier | None, holder: Target | None) -> Classifier:
     stance = _model(model if model is not None else ("directed" if holder is not None else "stance"))
     if not stance.spec.is_pair:
         raise InputError("model= must be a stance model; pass the sentiment model as sentiment=")
     if holder is not None and not stance.spec.uses_holder:
         raise InputError(
-            f"holder={holder!r} needs a holder-aware model (such as 'directed'); the model given reads only the "
+            f"holder={holder.name!r} needs a holder-aware model (such as 'directed'); the model given reads only the "
             "target. Pass model='directed' or drop holder="
         )
     return stance
@@ -144,7 +147,7 @@ def _stance_model(model: str | Classifier | None, holder: str | None) -> Classif
 def _rows(
     split: list[tuple[str | None, list[str]]],
     target_list: list[Target],
-    holder: str | None,
+    holder: Target | None,
     several: bool,
     stance_scores: tuple[Classifier, Any],
     senti_scores: tuple[Classifier | None, Any],
@@ -155,6 +158,7 @@ def _rows(
     flat = 0
     for doc_id, sentences in split:
         for i, sentence in enumerate(sentences):
+            holder_alias = None if holder is None else holder.match(sentence)
             for target in target_list:
                 k = len(rows)
                 alias = target.match(sentence)
@@ -162,7 +166,8 @@ def _rows(
                 row |= {"sentence_index": i, "sentence": sentence, "target": target.name,
                         "mentioned": alias is not None, "matched_alias": alias}  # fmt: skip
                 if holder is not None:
-                    row["holder"] = holder
+                    row |= {"holder": holder.name, "holder_mentioned": holder_alias is not None,
+                            "matched_holder_alias": holder_alias}  # fmt: skip
                 row["label"] = stance.labels[int(np.argmax(scored.values[k]))]
                 row.update({f"p_{name}": float(scored.values[k, j]) for j, name in enumerate(stance.labels)})
                 row["truncated"] = bool(scored.truncated[k])
@@ -174,25 +179,33 @@ def _rows(
     return rows
 
 
-def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3) -> pd.DataFrame:
-    """One row per document and target from an :func:`analyze` table.
+def summarize(
+    table: pd.DataFrame | Sequence[Mapping[str, Any]],
+    *,
+    top: int = 3,
+    rule: Rule = DEFAULT_RULE,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """One row per document and target from an :func:`analyze` table: the document's verdict.
 
     Everything is computed over the sentences that mention the target (by name or alias):
 
     - ``mentions``: how many sentences mention it, of ``sentences``;
     - ``favor``, ``against``, ``none``: label counts among them, and ``share_favor`` / ``share_against``;
-    - ``score``: the confidence-weighted stance, the mean of ``p_favor - p_against`` over them, in [-1, 1]
-      (positive: favor);
-    - ``stance``: ``favor`` / ``against`` when ``|score| >= 0.1`` leans that way and at least one sentence is
-      labelled so, else ``mixed`` (both sides present) or ``none``; ``not mentioned`` when no sentence mentions
-      the target;
+    - ``score``: the stance the sentences add up to, in [-1, 1] (positive: favor): the mean of
+      ``p_favor - p_against`` over them, each weighted by ``1 - p_none`` (``rule="confidence"``, the default: a
+      sentence that takes a side counts more than one that only names the target) or unweighted
+      (``rule="mean"``); see :mod:`stancekit.core.aggregate`;
+    - ``stance``: ``favor`` / ``against`` when ``score`` leans that way by at least ``threshold`` and at least
+      one sentence is labelled so, else ``mixed`` (both sides present) or ``none``; ``not mentioned`` when no
+      sentence mentions the target;
     - ``decisive``: up to ``top`` mentioning sentences with the largest ``|p_favor - p_against|`` (favor or
       against only), each ``{"sentence_index", "sentence", "label", "margin"}``, strongest first.
 
     A target no sentence mentions keeps its row, with zero mentions and empty shares.
     """
     frame = table if isinstance(table, pd.DataFrame) else pd.DataFrame(list(table))
-    needed = {"sentence_index", "sentence", "target", "mentioned", "label", "p_favor", "p_against"}
+    needed = {"sentence_index", "sentence", "target", "mentioned", "label", "p_favor", "p_against", "p_none"}
     missing = needed - set(frame.columns)
     if missing:
         raise InputError(f"not an analyze() table: missing column(s) {sorted(missing)}")
@@ -200,18 +213,8 @@ def summarize(table: pd.DataFrame | Sequence[Mapping[str, Any]], *, top: int = 3
     out = []
     for key, group in frame.groupby(by, sort=False):
         keys = key if isinstance(key, tuple) else (key,)
-        out.append(dict(zip(by, keys)) | _summary_row(group, top))
+        out.append(dict(zip(by, keys)) | _summary_row(group, top, rule, threshold))
     return pd.DataFrame(out)
-
-
-def _verdict(n: int, score: float | None, favor: int, against: int) -> str:
-    if not n:
-        return "not mentioned"
-    if score is not None and score >= 0.1 and favor:
-        return "favor"
-    if score is not None and score <= -0.1 and against:
-        return "against"
-    return "mixed" if favor and against else "none"
 
 
 def _decisive(mentioned: pd.DataFrame, top: int) -> list[dict[str, Any]]:
@@ -229,13 +232,17 @@ def _decisive(mentioned: pd.DataFrame, top: int) -> list[dict[str, Any]]:
     ]
 
 
-def _summary_row(group: pd.DataFrame, top: int) -> dict[str, Any]:
+def _summary_row(group: pd.DataFrame, top: int, rule: Rule, threshold: float) -> dict[str, Any]:
     """The summary of one document x target group of an analyze() table."""
     mentioned = group[group["mentioned"].astype(bool)]
     n = len(mentioned)
     counts = mentioned["label"].value_counts()
     favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
-    score = float((mentioned["p_favor"] - mentioned["p_against"]).mean()) if n else None
+    result = verdict(
+        group["p_favor"].to_numpy(), group["p_against"].to_numpy(), group["p_none"].to_numpy(),
+        group["mentioned"].astype(bool).to_numpy().astype(float), group["label"].to_numpy(), rule=rule,
+        threshold=threshold,
+    )  # fmt: skip
     return {
         "sentences": int(group["sentence_index"].nunique()),
         "mentions": n,
@@ -244,7 +251,7 @@ def _summary_row(group: pd.DataFrame, top: int) -> dict[str, Any]:
         "none": n - favor - against,
         "share_favor": favor / n if n else None,
         "share_against": against / n if n else None,
-        "score": score,
-        "stance": _verdict(n, score, favor, against),
+        "score": result.score,
+        "stance": result.stance,
         "decisive": _decisive(mentioned, top),
     }

@@ -9,7 +9,7 @@ from typing import Any
 
 from stancekit.analysis import analyze, format_sentences, format_summary, summarize, write_outputs
 from stancekit.cli._util import add_load_options, load_model, refuse_existing
-from stancekit.core.text import merge_targets
+from stancekit.core.text import merge_holder, merge_targets
 from stancekit.io import read_documents
 
 EXAMPLES = """examples:
@@ -29,8 +29,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("documents", type=Path, nargs="+", help=".txt documents, folders of them, or a .jsonl of {id, text}")
     p.add_argument("--target", action="append", dest="targets", default=[],
                    help="target, optionally with aliases: 'Russia=Moscow,Kremlin' (repeatable)")  # fmt: skip
-    p.add_argument("--aliases", type=Path, help="YAML/JSON file of targets and aliases: {Russia: [Moscow, Kremlin]}")
-    p.add_argument("--holder", help="whose stance to read, e.g. Armenia (uses the holder-aware 'directed' model)")
+    p.add_argument("--aliases", type=Path, help="YAML/JSON file of targets and aliases: {Russia: [Moscow, Kremlin]}, "
+                   "or with sections {targets: {...}, holders: {Armenia: [Pashinyan, Yerevan]}}")  # fmt: skip
+    p.add_argument("--holder", help="whose stance to read, optionally with aliases: 'Armenia=Pashinyan,Yerevan' "
+                   "(uses the holder-aware model)")  # fmt: skip
     p.add_argument("--model", help="stance model (default: directed with --holder, else stance)")
     p.add_argument("--sentiment-model", default="sentiment", help="sentiment model, or 'none'")
     p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
@@ -47,18 +49,20 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     refuse_existing(args.output, args.summary, args.report, args.png, force=args.force)
     targets = merge_targets(args.aliases, args.targets)
+    holder = merge_holder(args.aliases, args.holder)
+    name = None if holder is None else holder.name
     docs = read_documents(args.documents, text_field=args.text_column, id_field=args.id_column)
     model_name = args.model or ("directed" if args.holder else "stance")
     stance = load_model(args, model_name)
     senti = None if args.sentiment_model == "none" else load_model(args, args.sentiment_model)
     several = len(docs) > 1
-    table = analyze(docs if several else next(iter(docs.values())), targets, holder=args.holder, model=stance,
+    table = analyze(docs if several else next(iter(docs.values())), targets, holder=holder, model=stance,
                     sentiment=senti, progress=not args.quiet and sys.stderr.isatty())  # fmt: skip
     summary = summarize(table)
     if not args.quiet:
-        print(format_sentences(table, n_targets=len(targets), holder=args.holder, name=str(args.documents[0])))
-    print(format_summary(summary, args.holder))
-    title = "Who stands where" + (f": {args.holder}" if args.holder else "")
+        print(format_sentences(table, n_targets=len(targets), holder=name, name=str(args.documents[0])))
+    print(format_summary(summary, name))
+    title = "Who stands where" + (f": {name}" if name else "")
     title += "" if several else f" in {args.documents[0].name}"
     models = model_name + (f" + {args.sentiment_model}" if senti is not None else "")
     for line in write_outputs(table, summary, output=args.output, summary_path=args.summary, report=args.report,

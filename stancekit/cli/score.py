@@ -8,6 +8,7 @@ from typing import Any
 
 from stancekit.cli._util import add_load_options, load_model, load_options
 from stancekit.core.errors import ConfigError
+from stancekit.core.text import merge_holder, merge_targets
 from stancekit.scoring import score_file
 
 EXAMPLES = """examples:
@@ -28,8 +29,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("input", type=Path, help=".csv, .jsonl, .parquet (rows) or .txt (a document); a folder with Ray")
     p.add_argument("-o", "--output", type=Path, help="output .csv/.jsonl/.parquet (default: INPUT.scored.csv)")
     p.add_argument("--model", default="stance", help="stance (default), sentiment, directed, or a model folder")
-    p.add_argument("--target", action="append", dest="targets", help="target to score against (repeatable)")
-    p.add_argument("--holder", help="whose stance to read, for every row (needs a holder-aware model: directed)")
+    p.add_argument(
+        "--target",
+        action="append",
+        dest="targets",
+        help="target to score against, optionally with aliases: 'Russia=Moscow,Kremlin' (repeatable)",
+    )
+    p.add_argument("--aliases", type=Path, help="YAML/JSON file of targets (and holders:) with aliases, as in analyze")
+    p.add_argument("--holder", help="whose stance to read, for every row, optionally with aliases: "
+                   "'Armenia=Pashinyan,Yerevan' (needs a holder-aware model: directed)")  # fmt: skip
     p.add_argument("--holder-column", help="column with each row's holder (empty: scored without a holder)")
     p.add_argument("--text-column", default="text", help="column with the text (default: text)")
     p.add_argument("--target-column", help="column with each row's target")
@@ -45,8 +53,9 @@ def add_parser(sub: Any) -> None:
 
 
 def _columns(args: argparse.Namespace) -> dict[str, Any]:
-    return {"text_column": args.text_column, "target_column": args.target_column, "targets": args.targets,
-            "holder": args.holder, "holder_column": args.holder_column}  # fmt: skip
+    targets = merge_targets(args.aliases, args.targets or []) if (args.targets or args.aliases) else None
+    return {"text_column": args.text_column, "target_column": args.target_column, "targets": targets,
+            "holder": merge_holder(args.aliases, args.holder), "holder_column": args.holder_column}  # fmt: skip
 
 
 def _run_ray(args: argparse.Namespace) -> int:

@@ -53,19 +53,27 @@ def _repeat_indices(idx: list[int], repeat: float, rng: np.random.Generator) -> 
 
 
 def resample(ds: Any, repeat: float, seed: int, label_repeat: dict[str, float] | None = None) -> Any:
-    """Over- or subsample rows by ``repeat``, and each label by its ``label_repeat`` factor on top."""
+    """Over- or subsample rows by ``repeat``, and each label by its ``label_repeat`` factor on top.
+
+    A ``label_repeat`` key ``"GROUP/LABEL"`` (e.g. ``"ent2->ent1/favor"``) sets the factor of that label within
+    one group of rows (the corpus's ``group`` column), over the plain ``LABEL`` key.
+    """
     if repeat == 1.0 and not label_repeat:
         return ds
     rng = np.random.default_rng(seed)
     if not label_repeat:
         return ds.select(_repeat_indices(list(range(ds.num_rows)), repeat, rng))
-    unknown = set(label_repeat) - set(ds["label"])
+    pairs = {f"{g}/{y}" for g, y in zip(ds["group"], ds["label"])}
+    unknown = {k for k in label_repeat if "/" not in k} - set(ds["label"])
+    unknown |= {k for k in label_repeat if "/" in k} - pairs
     if unknown:
         raise ConfigError(f"label_repeat names label(s) {sorted(unknown)} that the data do not have")
-    by_label: dict[str, list[int]] = {}
-    for i, y in enumerate(ds["label"]):
-        by_label.setdefault(y, []).append(i)
+    per_group = any("/" in k for k in label_repeat)
+    by_key: dict[str, list[int]] = {}
+    for i, (g, y) in enumerate(zip(ds["group"], ds["label"])):
+        by_key.setdefault(f"{g}/{y}" if per_group else y, []).append(i)
     idx: list[int] = []
-    for y, rows in sorted(by_label.items()):
-        idx += _repeat_indices(rows, repeat * label_repeat.get(y, 1.0), rng)
+    for key, rows in sorted(by_key.items()):
+        factor = label_repeat.get(key, label_repeat.get(key.rpartition("/")[2], 1.0))
+        idx += _repeat_indices(rows, repeat * factor, rng)
     return ds.select(sorted(idx))

@@ -318,8 +318,24 @@ def read_directed_news(root: Path, split: str) -> list[tuple[str, str, str, str]
             if len(parts) != 4 or parts[3] not in DIRECTED_STANCE:
                 raise ValueError(f"{fh.name}, line {line_no}: expected sentence, ent1, ent2, label 0-4")
             sentence = " ".join(_BRACKETS.sub("", parts[0]).split())
-            out.append((sentence, parts[1].strip(), parts[2].strip(), parts[3]))
+            ent1, ent2 = (_whole_mention(parts[0], i, parts[1 + i].strip()) for i in (0, 1))
+            out.append((sentence, ent1, ent2, parts[3]))
     return out
+
+
+_BRACKETED = re.compile(r"\[([^\[\]]+)\](\w*)")
+
+
+def _whole_mention(marked: str, index: int, given: str) -> str:
+    """The entity as the sentence writes it: the corpus's brackets sometimes close inside a word ("[Los Angele]s",
+    "[Congre]ss"), and its ent1/ent2 columns copy the cut name; the word is completed, a possessive dropped."""
+    spans = _BRACKETED.findall(marked)
+    if len(spans) != 2 or spans[index][0].strip() != given:
+        return given
+    inner, rest = spans[index]
+    whole = (inner + rest).strip()
+    whole = re.sub(r"['’]s?$", "", whole) if rest else whole
+    return whole if any(c.isalnum() for c in whole) else given
 
 
 def _load_directed_news(root: Path, split: str) -> list[dict[str, str | None]]:
@@ -365,6 +381,219 @@ def _load_newsmtsc(root: Path, split: str) -> list[dict[str, str | None]]:
     return rows
 
 
+# ----------------------------------------------------------------------------------- FNC-1 and ARC
+
+# FNC-1's four stances as stancekit labels; the original label is kept in ``group``.
+FNC_STANCE = {"agree": "favor", "disagree": "against", "discuss": "none", "unrelated": "none"}
+_FNC_FILES = {  # corpus -> folder, {split: stances file}, {split: bodies file}
+    "fnc1": (
+        "fnc1",
+        {"train": "train_stances.csv", "test": "competition_test_stances.csv"},
+        {"train": "train_bodies.csv", "test": "competition_test_bodies.csv"},
+    ),
+    "arc": (
+        "arc",
+        {"train": "arc_stances_train.csv", "test": "arc_stances_test.csv"},
+        {"train": "arc_bodies.csv", "test": "arc_bodies.csv"},
+    ),
+}
+_FNC_VALIDATION_FRACTION = 0.1
+
+
+@dataclass(frozen=True)
+class FncPair:
+    """One FNC-1-format pair: a headline (the claim), the article body it is judged against, the 4-way stance."""
+
+    headline: str
+    body_id: int
+    body: str
+    stance: str  # agree / disagree / discuss / unrelated
+
+
+def read_fnc(root: Path, corpus: str, split: str) -> list[FncPair]:
+    """The raw pairs of ``fnc1`` or ``arc`` (``train``, ``validation`` or ``test``), bodies joined by Body ID.
+
+    Neither corpus has a validation split: 10% of the training bodies, chosen by a hash of the Body ID, are held
+    out, so no body is in both train and validation (in ARC the test pairs still reuse training bodies, as published).
+    """
+    if corpus not in _FNC_FILES:
+        raise ConfigError(f"read_fnc reads 'fnc1' or 'arc', not {corpus!r}")
+    folder, stances, bodies = _FNC_FILES[corpus]
+    part = "test" if split == "test" else "train"
+    with _need(root / folder / bodies[part]).open(encoding="utf-8", newline="") as fh:
+        body_of = {int(rec["Body ID"]): rec["articleBody"].strip() for rec in csv.DictReader(fh)}
+    pairs = []
+    with _need(root / folder / stances[part]).open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            body_id = int(rec["Body ID"])
+            if part == "train":
+                is_val = _stable_fraction(str(body_id)) < _FNC_VALIDATION_FRACTION
+                if is_val != (split == "validation"):
+                    continue
+            pairs.append(FncPair(rec["Headline"].strip(), body_id, body_of[body_id], rec["Stance"].strip()))
+    return pairs
+
+
+def _fnc_rows(root: Path, corpus: str, split: str) -> list[dict[str, str | None]]:
+    return [_row(p.body, FNC_STANCE[p.stance], p.headline, p.stance) for p in read_fnc(root, corpus, split)]
+
+
+def _load_fnc1(root: Path, split: str) -> list[dict[str, str | None]]:
+    """FNC-1: the article body's stance toward the headline; agree = favor, disagree = against, discuss and
+    unrelated = none (``group`` keeps the 4-way label). Test is the competition test; validation is 10% of the
+    training bodies by a hash of the Body ID."""
+    return _fnc_rows(root, "fnc1", split)
+
+
+def _load_arc(root: Path, split: str) -> list[dict[str, str | None]]:
+    """ARC in FNC-1 format (user posts vs debate claims), mapped as FNC-1; validation is 10% of the training bodies
+    by a hash of the Body ID."""
+    return _fnc_rows(root, "arc", split)
+
+
+# -------------------------------------------------------------------------------------------- Emergent
+
+_EMERGENT_LABELS = {"for": "favor", "against": "against", "observing": "none"}
+_EMERGENT_VALIDATION_FRACTION = 0.1
+
+
+def _load_emergent(root: Path, split: str) -> list[dict[str, str | None]]:
+    """Emergent: a news headline's stance toward a claim; for = favor, against = against, observing = none.
+
+    Test is the published test file; validation is 10% of the training claims by a hash of the claimId (no claim
+    in both). ``group`` is the claimId.
+    """
+    part = "test" if split == "test" else "train"
+    path = _need(root / "emergent" / f"url-versions-2015-06-14-clean-{part}.csv")
+    rows = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):
+            claim_id = rec["claimId"].strip()
+            if part == "train":
+                is_val = _stable_fraction(claim_id) < _EMERGENT_VALIDATION_FRACTION
+                if is_val != (split == "validation"):
+                    continue
+            label = _EMERGENT_LABELS[rec["articleHeadlineStance"].strip()]
+            rows.append(_row(rec["articleHeadline"].strip(), label, rec["claimHeadline"].strip(), claim_id))
+    return rows
+
+
+# ----------------------------------------------------------------------------------------- PERSPECTRUM
+
+_PERSPECTRUM_LABELS = {"SUPPORT": "favor", "UNDERMINE": "against"}
+
+
+def _load_perspectrum(root: Path, split: str) -> list[dict[str, str | None]]:
+    """PERSPECTRUM: a perspective's stance toward a claim; SUPPORT = favor, UNDERMINE = against (no none class).
+
+    Every perspective of every cluster is one claim-perspective pair; splits are the corpus's own
+    (dataset_split_v1.0.json: train / dev = validation / test, by claim).
+    """
+    base = root / "perspectrum"
+    part = {"train": "train", "validation": "dev", "test": "test"}[split]
+    with _need(base / "dataset_split_v1.0.json").open(encoding="utf-8") as fh:
+        split_of: dict[str, str] = json.load(fh)
+    with _need(base / "perspective_pool_v1.0.json").open(encoding="utf-8") as fh:
+        perspective = {int(rec["pId"]): rec["text"].strip() for rec in json.load(fh)}
+    with _need(base / "perspectrum_with_answers_v1.0.json").open(encoding="utf-8") as fh:
+        claims = json.load(fh)
+    rows = []
+    for claim in claims:
+        if split_of[str(claim["cId"])] != part:
+            continue
+        for cluster in claim["perspectives"]:
+            label = _PERSPECTRUM_LABELS[cluster["stance_label_3"]]
+            for pid in cluster["pids"]:
+                rows.append(_row(perspective[int(pid)], label, claim["text"].strip(), "perspectrum"))
+    return rows
+
+
+# ------------------------------------------------------------------------- UKP Sentential Argument Mining
+
+_UKP_TOPICS = (
+    "abortion",
+    "cloning",
+    "death_penalty",
+    "gun_control",
+    "marijuana_legalization",
+    "minimum_wage",
+    "nuclear_energy",
+    "school_uniforms",
+)
+_UKP_LABELS = {"Argument_for": "favor", "Argument_against": "against", "NoArgument": "none"}
+
+
+def _load_ukp_sentential(root: Path, split: str) -> list[dict[str, str | None]]:
+    """UKP Sentential Argument Mining: a web sentence's stance toward its topic; Argument_for = favor,
+    Argument_against = against, NoArgument = none. Splits are the ``set`` column (val = validation); ``group`` is
+    the topic (for leave-one-topic-out)."""
+    part = {"train": "train", "validation": "val", "test": "test"}[split]
+    rows = []
+    for name in _UKP_TOPICS:
+        with _need(root / "ukp_sentential_am" / f"{name}.tsv").open(encoding="utf-8", newline="") as fh:
+            for rec in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                if rec["set"].strip() != part:
+                    continue
+                topic = rec["topic"].strip()
+                rows.append(_row(rec["sentence"].strip(), _UKP_LABELS[rec["annotation"].strip()], topic, topic))
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------- SEN
+
+_SEN_LABELS = {"pos": "favor", "neg": "against", "neutr": "none"}  # "unk" rows are dropped
+
+
+def _hash_split(key: str, train: float, validation: float) -> str:
+    """``train`` / ``validation`` / ``test`` for a key, by :func:`_stable_fraction` (the rest is test)."""
+    x = _stable_fraction(key)
+    return "train" if x < train else "validation" if x < train + validation else "test"
+
+
+def _sen_split(headline: str) -> str:
+    return _hash_split(headline, 0.7, 0.1)
+
+
+def _load_sen(root: Path, split: str) -> list[dict[str, str | None]]:
+    """SEN (English): a political headline's sentiment toward a named entity, as stance; pos = favor, neg = against,
+    neutr = none, unk dropped. Gold is the researchers' SEN_en_R.csv, split 70/10/20 by a hash of the headline;
+    ``train_amt`` is the crowd-labelled SEN_en_AMT.csv, only the headlines that hash into train."""
+    name, part = ("SEN_en_AMT.csv", "train") if split == "train_amt" else ("SEN_en_R.csv", split)
+    rows = []
+    with _need(root / "sen" / name).open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):  # columns: (index), headline, topic, sentiment
+            headline, label = rec["headline"].strip(), rec["sentiment"].strip()
+            if label not in _SEN_LABELS or _sen_split(headline) != part:
+                continue
+            entity = rec["topic"].strip()
+            rows.append(_row(headline, _SEN_LABELS[label], entity, entity))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------- SEntFiN
+
+_SENTFIN_LABELS = {"positive": "favor", "negative": "against", "neutral": "none"}
+
+
+def _sentfin_split(headline: str) -> str:
+    return _hash_split(headline, 0.8, 0.1)
+
+
+def _load_sentfin(root: Path, split: str) -> list[dict[str, str | None]]:
+    """SEntFiN 1.0: a financial headline's sentiment toward each entity of its ``Decisions``, as stance; positive =
+    favor, negative = against, neutral = none. No published split: 80/10/10 by a hash of the headline (all the
+    entities of a headline go the same way)."""
+    rows = []
+    with _need(root / "sentfin" / "dataset_1.csv").open(encoding="utf-8", newline="") as fh:
+        for rec in csv.DictReader(fh):  # columns: S No., Title, Decisions (JSON entity -> label), Words
+            headline = rec["Title"].strip()
+            if _sentfin_split(headline) != split:
+                continue
+            for entity, label in json.loads(rec["Decisions"]).items():
+                rows.append(_row(headline, _SENTFIN_LABELS[label.strip()], entity.strip(), "sentfin"))
+    return rows
+
+
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
@@ -400,6 +629,62 @@ DATASETS: dict[str, DatasetInfo] = {
             ("train", "validation", "test_mt", "test_rw"),
             "NewsMTSC target sentiment in news as stance (negative=against); test_mt/test_rw = devtest_mt/rw",
             _load_newsmtsc,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "fnc1",
+            "stance",
+            ("train", "validation", "test"),
+            "FNC-1 article body vs headline (agree=favor, disagree=against, discuss/unrelated=none; group: 4-way)",
+            _load_fnc1,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "arc",
+            "stance",
+            ("train", "validation", "test"),
+            "ARC user posts vs debate claims in FNC-1 format, mapped as fnc1 (group: 4-way label)",
+            _load_arc,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "emergent",
+            "stance",
+            ("train", "validation", "test"),
+            "Emergent news headline vs claim (for/against/observing = favor/against/none; group: claimId)",
+            _load_emergent,
+            "accuracy",
+        ),
+        DatasetInfo(
+            "perspectrum",
+            "stance",
+            ("train", "validation", "test"),
+            "PERSPECTRUM perspective vs claim (SUPPORT=favor, UNDERMINE=against; no none)",
+            _load_perspectrum,
+            "accuracy",
+        ),
+        DatasetInfo(
+            "ukp-sentential",
+            "stance",
+            ("train", "validation", "test"),
+            "UKP Sentential Argument Mining, web sentences vs 8 topics (NoArgument=none; group: topic)",
+            _load_ukp_sentential,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "sen",
+            "stance",
+            ("train", "validation", "test", "train_amt"),
+            "SEN entity sentiment in political headlines as stance (researcher labels; train_amt: crowd labels)",
+            _load_sen,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "sentfin",
+            "stance",
+            ("train", "validation", "test"),
+            "SEntFiN entity sentiment in financial headlines as stance (positive=favor, negative=against)",
+            _load_sentfin,
             "macro_f1",
         ),
         DatasetInfo(

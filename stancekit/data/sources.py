@@ -28,7 +28,8 @@ class DataSpec:
     path: str | None = None  # or a file of your own
     repeat: float = 1.0  # oversampling factor (corpus balancing); fractions subsample
     max_rows: int | None = None  # keep only the first rows (quick experiments)
-    label_repeat: dict[str, float] | None = None  # per-label factor on top of repeat, e.g. {none: 0.4}
+    # per-label factor on top of repeat, e.g. {none: 0.4}; "GROUP/LABEL" keys for one group ("ent2->ent1/favor": 4)
+    label_repeat: dict[str, float] | None = None
     exclude_targets: list[str] | None = None  # drop rows with these targets (hold a target out: zero-shot tests)
     # Target wording augmentation: a row whose target is a key gets one of its aliases instead, with probability
     # alias_rate (seeded), so the model learns the target, not one spelling of it.

@@ -32,6 +32,9 @@ class TrainingConfig:
     backbone: str = DEFAULT_BACKBONE  # registered name or a local folder
     init_from: str | None = None  # start from this stancekit model (name or folder) instead of the bare backbone
     uses_holder: bool | None = None  # holder-aware inputs ("holder [SEP] target"); None = if any train row has one
+    # Mark the holder's and the target's mentions in the text ("<< holder >>", "[[ target ]]"; stance only), in
+    # training and, through the saved spec, at inference (stancekit.core.text.mark_entities).
+    entity_markers: bool = False
     method: Literal["full", "lora"] = "full"  # full fine-tuning or PEFT LoRA (merged into the delta at the end)
     freeze_embeddings: bool = True  # keeps the stored delta small; embeddings barely move in fine-tuning
     lora_r: int = 16
@@ -89,6 +92,8 @@ class TrainingConfig:
                     f"{spec.label}: {', '.join(used)} only apply to training sources; "
                     "to score fewer validation rows use max_rows"
                 )
+        if self.entity_markers and self.task != "stance":
+            raise ConfigError("entity_markers mark holder and target mentions: they are for stance models")
         if self.ngram_experts is not None:
             unknown = set(self.ngram_experts) - {"min_rows", "max_features"}
             if unknown:

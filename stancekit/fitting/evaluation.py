@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +17,7 @@ from stancekit.core.metrics import (
     grouped_scores,
     predict_restricted,
 )
+from stancekit.core.text import Target
 from stancekit.data.corpora import DIRECTED_LABELS, DIRECTED_STANCE, data_root, load_dataset, read_directed_news
 from stancekit.data.guards import refuse_task_mismatch
 from stancekit.model.classifier import Classifier
@@ -152,4 +155,33 @@ def five_class_scores(aware: np.ndarray, five_gold: list[int], labels: tuple[str
         "macro_f1": float(f1_score(gold, pred, labels=list(range(5)), average="macro", zero_division=0)),
         "mean_average_precision": float(np.mean([average_precision_score(gold == k, scores[:, k]) for k in present])),
         "confusion": confusion_matrix(gold, pred, labels=list(range(5))).tolist(),
+    }
+
+
+def evaluate_probes(clf: Classifier, path: str | Path) -> dict[str, Any]:
+    """Accuracy of a holder-aware model on hand-written probe sentences (a JSONL of ``text``, ``holder``,
+    ``holder_aliases``, ``target``, ``target_aliases``, ``expected``, ``category``), overall and per category.
+
+    The probes are a check written before training (``tests/fixtures/news_probes.jsonl``), never a tuning set.
+    """
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not rows:
+        raise ConfigError(f"{path}: no probes")
+    holders = [Target(r["holder"], tuple(r.get("holder_aliases") or ())) for r in rows]
+    targets = [Target(r["target"], tuple(r.get("target_aliases") or ())) for r in rows]
+    pred = clf.predict([r["text"] for r in rows], targets=targets, holders=holders if clf.spec.uses_holder else None)
+    hits = [p == r["expected"] for p, r in zip(pred, rows)]
+    per: dict[str, list[bool]] = {}
+    for r, h in zip(rows, hits):
+        per.setdefault(r["category"], []).append(h)
+    return {
+        "n": len(rows),
+        "accuracy": float(np.mean(hits)),
+        "categories": {c: {"n": len(v), "accuracy": float(np.mean(v))} for c, v in sorted(per.items())},
+        "holder_given": clf.spec.uses_holder,
+        "misses": [
+            {"id": r["id"], "category": r["category"], "expected": r["expected"], "predicted": p}
+            for r, p, h in zip(rows, pred, hits)
+            if not h
+        ],
     }

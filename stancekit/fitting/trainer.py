@@ -36,6 +36,7 @@ from transformers import (
 from stancekit.core.errors import ConfigError
 from stancekit.core.labels import TASK_LABELS, first_segment
 from stancekit.core.metrics import classification_scores
+from stancekit.core.text import mark_entities
 from stancekit.data.augment import absent_holder_rows, alias_targets, resample
 from stancekit.data.sources import load_source
 from stancekit.fitting.card import write_model_card
@@ -61,13 +62,16 @@ class Encoder:
     max_length: int
     pair: bool
     uses_holder: bool
+    entity_markers: bool = False
 
     def __call__(self, batch: dict[str, list[Any]]) -> dict[str, Any]:
         if self.pair:
-            firsts = batch["target"]
-            if self.uses_holder:
-                firsts = [first_segment(t, h) for t, h in zip(batch["target"], batch["holder"])]
-            enc = self.tokenizer(firsts, batch["text"], truncation=True, max_length=self.max_length)
+            holders = batch["holder"] if self.uses_holder else [None] * len(batch["target"])
+            firsts = [first_segment(t, h) for t, h in zip(batch["target"], holders)]
+            texts = batch["text"]
+            if self.entity_markers:
+                texts = [mark_entities(x, h, t) for x, t, h in zip(texts, batch["target"], holders)]
+            enc = self.tokenizer(firsts, texts, truncation=True, max_length=self.max_length)
         else:
             enc = self.tokenizer(batch["text"], truncation=True, max_length=self.max_length)
         enc["labels"] = [self.labels.index(y) for y in batch["label"]]
@@ -227,13 +231,20 @@ def build_model(config: TrainingConfig) -> tuple[Any, Any]:
 def _with_lora(model: Any, config: TrainingConfig) -> Any:
     from peft import LoraConfig, get_peft_model  # optional: only LoRA runs need peft
 
+    # The encoder's linear layers: BERT names them query/key/value/dense; MPNet q/k/v/o and dense, and its
+    # classification head has a "dense" too, which is trained in full (modules_to_save), not adapted.
+    mpnet = model.config.model_type == "mpnet"
     lora = LoraConfig(
         task_type="SEQ_CLS",
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
-        target_modules=["query", "key", "value", "dense"],
-        modules_to_save=["classifier", "pooler"],
+        target_modules=(
+            r".*encoder\.layer\.\d+\.(attention\.attn\.(q|k|v|o)|intermediate\.dense|output\.dense)"
+            if mpnet
+            else ["query", "key", "value", "dense"]
+        ),
+        modules_to_save=["classifier"] if mpnet else ["classifier", "pooler"],
     )
     return get_peft_model(model, lora)
 
@@ -307,9 +318,12 @@ def save_model(config: TrainingConfig, network: Any, tokenizer: Any, uses_holder
         backbone=config.backbone if not Path(config.backbone).exists() else None,
         max_length=config.inference_max_length,
         uses_holder=uses_holder,
+        entity_markers=config.entity_markers,
     )
     out = Path(config.output_dir)
-    Classifier(network, tokenizer, spec, device="cpu", dtype="float32").save_pretrained(out)
+    # A LoRA run changes each adapted matrix by a rank-r product: stored as its two factors (a few MB for mpnet).
+    clf = Classifier(network, tokenizer, spec, device="cpu", dtype="float32")
+    clf.save_pretrained(out, low_rank=config.method == "lora")
     shutil.rmtree(out / ".trainer-tmp", ignore_errors=True)
     config.to_yaml(out / "training_config.yaml")
     return out
@@ -375,7 +389,10 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     model, tokenizer = build_model(config)
     train_ds, distill = build_train_set(config, progress=progress)
     uses_holder = holder_aware(config, train_ds)
-    encode = Encoder(tokenizer, TASK_LABELS[config.task], config.max_length, config.task == "stance", uses_holder)
+    encode = Encoder(
+        tokenizer, TASK_LABELS[config.task], config.max_length, config.task == "stance", uses_holder,
+        config.entity_markers,
+    )  # fmt: skip
     val_ds, bounds = build_validation_set(config)
     train_tok = train_ds.map(encode, batched=True, remove_columns=train_ds.column_names, desc="tokenizing train")
     val_tok = val_ds.map(encode, batched=True, remove_columns=val_ds.column_names, desc="tokenizing validation")

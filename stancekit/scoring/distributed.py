@@ -31,6 +31,7 @@ import pyarrow as pa
 import torch
 
 from stancekit.core.errors import ConfigError, InputError, MissingDependencyError, OutputExistsError
+from stancekit.core.text import Target, TermLike
 from stancekit.io.tables import FORMATS, TableSource
 from stancekit.model.classifier import Classifier
 from stancekit.model.folder import resolve_model_path
@@ -60,8 +61,8 @@ class _Scorer:
         threads: int,
         text_column: str,
         target_column: str | None,
-        targets: Sequence[str] | None,
-        holder: str | None = None,
+        targets: Sequence[TermLike] | None,
+        holder: TermLike | None = None,
         holder_column: str | None = None,
     ) -> None:
         torch.set_num_threads(max(1, threads))
@@ -114,8 +115,8 @@ def score_dataset(
     *,
     text_column: str = "text",
     target_column: str | None = None,
-    targets: Sequence[str] | None = None,
-    holder: str | None = None,
+    targets: TermLike | Sequence[TermLike] | None = None,
+    holder: TermLike | None = None,
     holder_column: str | None = None,
     num_workers: int = 1,
     cpus_per_worker: float | None = None,
@@ -128,7 +129,8 @@ def score_dataset(
     Args:
         dataset: a ``ray.data.Dataset`` with a text column (and a target column for stance, unless ``targets``).
         model: model name or folder; the folder must be readable at the same path on every node.
-        text_column, target_column, targets, holder, holder_column: as in :func:`stancekit.scoring.score_file`.
+        text_column, target_column, targets, holder, holder_column: as in :func:`stancekit.scoring.score_file`
+            (targets and holder may carry aliases: :class:`~stancekit.core.text.Target`).
         num_workers: actors, each holding one copy of the model.
         cpus_per_worker: CPUs reserved per actor (and its torch threads); default: torch threads = the
             cluster's CPUs divided by ``num_workers``, with slightly less reserved so reads can still be scheduled.
@@ -155,7 +157,7 @@ def score_dataset(
         "threads": threads,
         "text_column": text_column,
         "target_column": target_column,
-        "targets": [targets] if isinstance(targets, str) else (list(targets) if targets else None),
+        "targets": [targets] if isinstance(targets, (str, Target)) else (list(targets) if targets else None),
         "holder": holder,
         "holder_column": holder_column,
     }

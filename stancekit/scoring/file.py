@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from stancekit.core.errors import ConfigError, InputError, OutputExistsError
 from stancekit.core.progress import make_progress
+from stancekit.core.text import Target, TermLike, as_term
 from stancekit.core.version import __version__
 from stancekit.io.documents import DocumentSource
 from stancekit.io.tables import TableChunk, TableSource, assemble, file_format, is_missing, write_part
@@ -56,6 +57,8 @@ class _Request:
     holder_column: str | None = None
     id_column: str | None = None
     chunk_rows: int = 10_000
+    target_terms: list[Target] = field(default_factory=list)  # the targets with their aliases
+    holder_term: Target | None = None  # the holder with its aliases
 
 
 def _check_request(clf: Classifier, req: _Request, *, force: bool) -> None:
@@ -125,7 +128,9 @@ def _fingerprint(clf: Classifier, req: _Request) -> dict[str, Any]:
         "text_column": req.text_column,
         "target_column": req.target_column,
         "targets": list(req.targets),
+        "target_aliases": {t.name: list(t.aliases) for t in req.target_terms if t.aliases},
         "holder": req.holder,
+        "holder_aliases": list(req.holder_term.aliases) if req.holder_term is not None else [],
         "holder_column": req.holder_column,
         "id_column": req.id_column,
         "chunk_rows": req.chunk_rows,
@@ -163,8 +168,9 @@ def _score_chunk(clf: Classifier, req: _Request, chunk: TableChunk, seen: dict[A
     if req.id_column is not None:
         errors = [a or b for a, b in zip(errors, _id_errors(chunk, req.id_column, seen))]
     scored = score_frame(
-        clf, chunk.frame, text_column=req.text_column, target_column=req.target_column, targets=req.targets or None,
-        holder=req.holder, holder_column=req.holder_column, row_errors=errors, progress=bar,
+        clf, chunk.frame, text_column=req.text_column, target_column=req.target_column,
+        targets=req.target_terms or None, holder=req.holder_term, holder_column=req.holder_column,
+        row_errors=errors, progress=bar,
     )  # fmt: skip
     bar.update(int(scored["error"].notna().sum()))  # error rows skip the model, so the core never counts them
     return scored
@@ -215,8 +221,8 @@ def score_file(
     *,
     text_column: str = "text",
     target_column: str | None = None,
-    targets: str | Sequence[str] | None = None,
-    holder: str | None = None,
+    targets: TermLike | Sequence[TermLike] | None = None,
+    holder: TermLike | None = None,
     holder_column: str | None = None,
     id_column: str | None = None,
     chunk_rows: int = 10_000,
@@ -232,8 +238,10 @@ def score_file(
         output_path: ``.csv``, ``.jsonl`` or ``.parquet``; refused if it exists unless ``force``.
         text_column: column holding the text (tables).
         target_column: column holding each row's target (stance models; tables).
-        targets: a target, or targets, to score every row/sentence against, when there is no target column.
-        holder: whose stance to read, for every row (holder-aware models; added as a ``holder`` column).
+        targets: a target, or targets, to score every row/sentence against, when there is no target column; each
+            a name or a :class:`~stancekit.core.text.Target` with aliases (entity-marker models mark its mentions).
+        holder: whose stance to read, for every row (holder-aware models; added as a ``holder`` column); a name or
+            a ``Target`` with aliases, e.g. ``Target("Armenia", ["Pashinyan", "Yerevan"])``.
         holder_column: column holding each row's holder; an empty cell scores that row without a holder.
         id_column: a column of row identifiers; a repeated or missing identifier is recorded as the row's error
             (the row is kept, unscored), so that results can be joined back without ambiguity.
@@ -252,10 +260,16 @@ def score_file(
     """
     if isinstance(targets, (set, frozenset)):
         raise ConfigError("targets must be a string or a list (a set has no order); e.g. targets=['CSTO', 'Russia']")
-    target_list = [targets] if isinstance(targets, str) else list(targets or [])
+    terms = (
+        [as_term(targets, "target")]
+        if isinstance(targets, (str, Target))
+        else [as_term(t, "target") for t in (targets or [])]
+    )
+    holder_term = None if holder is None else as_term(holder, "the holder")
     src, dst = Path(input_path), Path(output_path)
-    req = _Request(src, dst, file_format(dst), text_column, target_column, target_list, holder, holder_column,
-                   id_column, chunk_rows)  # fmt: skip
+    req = _Request(src, dst, file_format(dst), text_column, target_column, [t.name for t in terms],
+                   None if holder_term is None else holder_term.name, holder_column, id_column, chunk_rows,
+                   terms, holder_term)  # fmt: skip
     _check_request(clf, req, force=force)
     source = _open_source(clf, req)
     schema = _output_schema(clf, req, source)

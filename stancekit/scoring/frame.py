@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stancekit.core.errors import InputError
-from stancekit.core.inputs import check_name
-from stancekit.core.labels import first_segment
+from stancekit.core.text import TermLike, as_term, parse_targets
 from stancekit.io.tables import expand_targets, is_missing
 from stancekit.model.classifier import Classifier
 
@@ -37,7 +36,7 @@ def prediction_columns(clf: Classifier, existing: Sequence[str] = ()) -> tuple[s
     return label_col, [f"p_{name}" for name in clf.labels]
 
 
-def check_holder_options(clf: Classifier, holder: str | None, holder_column: str | None) -> None:
+def check_holder_options(clf: Classifier, holder: TermLike | None, holder_column: str | None) -> None:
     """The one check of the holder options of table scoring (files, frames, Ray)."""
     if (holder is not None or holder_column is not None) and not clf.spec.uses_holder:
         raise InputError(
@@ -47,7 +46,7 @@ def check_holder_options(clf: Classifier, holder: str | None, holder_column: str
     if holder is not None and holder_column is not None:
         raise InputError("give either a holder or a holder column, not both")
     if holder is not None:
-        check_name(holder, "the holder")
+        as_term(holder, "the holder")
 
 
 def _row_errors(
@@ -78,8 +77,8 @@ def score_frame(
     *,
     text_column: str = "text",
     target_column: str | None = None,
-    targets: str | Sequence[str] | None = None,
-    holder: str | None = None,
+    targets: TermLike | Sequence[TermLike] | None = None,
+    holder: TermLike | None = None,
     holder_column: str | None = None,
     row_errors: Sequence[str | None] | None = None,
     progress: Any = False,
@@ -93,8 +92,11 @@ def score_frame(
         target_column: the column with each row's target (stance models).
         targets: a target (or list of targets) to score every row against, when there is no target column: the
             output then has one row per input row and target, grouped by input row, with a ``target`` column.
-        holder: whose stance to read for every row (added as a ``holder`` column); ``holder_column``: one per row
-            (an empty cell scores that row without a holder). Both need a holder-aware model.
+            Each a name or a :class:`~stancekit.core.text.Target` with aliases (used by entity-marker models to
+            find its mentions).
+        holder: whose stance to read for every row (added as a ``holder`` column; a name or a ``Target`` with
+            aliases such as ``Target("Armenia", ["Yerevan"])``); ``holder_column``: one per row (an empty cell
+            scores that row without a holder). Both need a holder-aware model.
         row_errors: problems already known for some input rows (from a file reader); those rows are not scored.
         progress: show a bar, or update the given one.
 
@@ -102,22 +104,28 @@ def score_frame(
     """
     frame = _as_frame(frame)
     check_holder_options(clf, holder, holder_column)
-    if isinstance(targets, str):
-        targets = [targets]
-    if targets and not target_column:
-        repeated = None if row_errors is None else [e for e in row_errors for _ in targets]
+    target_terms = parse_targets(targets) if targets else []
+    if target_terms and not target_column:
+        repeated = None if row_errors is None else [e for e in row_errors for _ in target_terms]
         return score_frame(
-            clf, expand_targets(frame, targets), text_column=text_column, target_column="target", holder=holder,
-            holder_column=holder_column, row_errors=repeated, progress=progress,
+            clf, expand_targets(frame, [t.name for t in target_terms]), text_column=text_column,
+            target_column="target", targets=target_terms, holder=holder, holder_column=holder_column,
+            row_errors=repeated, progress=progress,
         )  # fmt: skip
-    if holder is not None:
-        frame, holder_column = frame.assign(holder=holder), "holder"
+    holder_term = None if holder is None else as_term(holder, "the holder")
+    if holder_term is not None:
+        frame, holder_column = frame.assign(holder=holder_term.name), "holder"
     known = list(row_errors) if row_errors is not None else [None] * len(frame)
     errors, texts, tgts, holders = _row_errors(clf, frame, (text_column, target_column, holder_column), known)
     good = [i for i, e in enumerate(errors) if e is None]
     proba = np.full((len(texts), len(clf.labels)), np.nan, dtype=np.float32)
     truncated = np.zeros(len(texts), dtype=bool)
-    items = ((texts[i], first_segment(str(tgts[i]), holders[i]) if clf.spec.is_pair else None) for i in good)
+    terms = {str(t.name): t for t in target_terms}
+    items = (
+        clf.item(texts[i], terms.get(str(tgts[i]), str(tgts[i])) if clf.spec.is_pair else None,
+                 holder_term if holder_term is not None and holders[i] == holder_term.name else holders[i])
+        for i in good
+    )  # fmt: skip
     pos = 0
     for part in clf.iter_scores(items, progress=progress):
         idx = good[pos : pos + len(part.values)]

@@ -75,19 +75,24 @@ def test_cli_engine_ray_writes_shards(local_ray: None, tmp_path: Path, tiny_stan
 
 
 def test_holders_through_ray(local_ray: None, tmp_path: Path) -> None:
-    """A holder (one for all rows, or a holder column) reaches the model on the Ray engine as it does locally."""
+    """A holder (one for all rows, with aliases, or a holder column) reaches an entity-marker model on the Ray
+    engine as it does locally."""
+    from stancekit.core.text import Target
     from stancekit.scoring.distributed import read_dataset, score_dataset
     from tests.conftest import make_tiny
 
     clf = make_tiny(tmp_path, "stance", max_length=64)
     clf.spec.uses_holder = True
+    clf.spec.entity_markers = True
     model_dir = clf.save_pretrained(tmp_path / "holder-model", compact=False)
     src = _input(tmp_path / "in.csv", 120)
     frame = pd.read_csv(src, keep_default_na=False).assign(who=lambda f: ["armenia", "russia", ""] * 40)
     frame.to_csv(src, index=False)
     local_clf = load(model_dir, device="cpu")
-    for kwargs in ({"holder": "armenia"}, {"holder_column": "who"}):
-        local_path = tmp_path / f"local-{len(kwargs)}-{next(iter(kwargs))}.parquet"
+    aliased = Target("armenia", ("the", "of"))  # words of the fixture texts: their mentions get marked
+    assert local_clf.items(["the war of words"], "csto", aliased)[0][0] == "<< the >> war << of >> words"
+    for n, kwargs in enumerate(({"holder": "armenia"}, {"holder_column": "who"}, {"holder": aliased})):
+        local_path = tmp_path / f"local-{n}.parquet"
         score_file(local_clf, src, local_path, target_column="topic", progress=False, **kwargs)  # type: ignore[arg-type]
         local = pd.read_parquet(local_path)
         ds = score_dataset(read_dataset(src), model_dir, target_column="topic", num_workers=1, batch_rows=50, **kwargs)

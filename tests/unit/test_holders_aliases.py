@@ -360,13 +360,25 @@ def test_summary_arithmetic() -> None:
     r = s.loc["Russia"]
     assert (r.sentences, r.mentions, r.favor, r.against, r.none) == (4, 3, 1, 2, 0)
     assert r.share_favor == pytest.approx(1 / 3) and r.share_against == pytest.approx(2 / 3)
-    assert r.score == pytest.approx(((0.1 - 0.8) + (0.6 - 0.3) + (0.05 - 0.9)) / 3)
+    # default rule "confidence": each mention weighted by 1 - p_none (0.9, 0.9, 0.95 here)
+    weights, margins = [0.9, 0.9, 0.95], [0.1 - 0.8, 0.6 - 0.3, 0.05 - 0.9]
+    assert r.score == pytest.approx(sum(w * m for w, m in zip(weights, margins)) / sum(weights))
     assert r.stance == "against"
+    plain = summarize(table, rule="mean").set_index("target").loc["Russia"]
+    assert plain.score == pytest.approx(sum(margins) / 3) and plain.stance == "against"
     assert [d["sentence_index"] for d in r.decisive] == [2, 0]  # strongest first, top 2
     assert r.decisive[0] == {"sentence_index": 2, "sentence": "s2", "label": "against", "margin": -0.85}
     c = s.loc["CSTO"]
     assert (c.mentions, c.favor, c.against, c.none) == (3, 1, 0, 2)
-    assert c.score == pytest.approx((0.1 + 0.1 + 0.5) / 3) and c.stance == "favor"
+    assert c.score == pytest.approx((0.3 * 0.1 + 0.5 * 0.1 + 0.9 * 0.5) / (0.3 + 0.5 + 0.9)) and c.stance == "favor"
+    # the confidence rule lets one sided sentence among many neutral mentions decide; the mean rule does not
+    diluted = _table(
+        [(0, "CSTO", True, "against", 0.02, 0.9)] + [(i, "CSTO", True, "none", 0.01, 0.01) for i in range(1, 9)]
+    )
+    assert summarize(diluted).loc[0, "stance"] == "against"
+    assert summarize(diluted, rule="mean").loc[0, "stance"] == "none"
+    with pytest.raises(ValueError, match="unknown aggregation rule"):
+        summarize(diluted, rule="median")  # type: ignore[arg-type]
     assert [d["sentence_index"] for d in c.decisive] == [3]  # sentence 0 does not mention CSTO
 
 

@@ -85,7 +85,7 @@ def test_cli_engine_ray_passes_every_load_option(monkeypatch: pytest.MonkeyPatch
     pd.DataFrame({"text": ["a"]}).to_csv(src, index=False)
     code = main(["score", str(src), "--engine", "ray", "-o", str(tmp_path / "out.scored"), "--target", "CSTO", *FORCED])
     assert code == 0
-    assert seen["options"] == WANT and seen["targets"] == ["CSTO"]
+    assert seen["options"] == WANT and [t.name for t in seen["targets"]] == ["CSTO"]
 
 
 @pytest.mark.parametrize("split", ["test", "validation+test", "train+test_b"])
