@@ -48,6 +48,41 @@ ANCHORS: dict[str, list[tuple[str, float, str]]] = {
         ("BERTweet", 73.4, "macro_recall"),
     ],
     "sst2:dev": [("MiniLM-L6 (fine-tuned, binary)", 91.5, "accuracy"), ("BERT-base", 93.0, "accuracy")],
+    # News and arguments (sources, and how each metric is computed: benchmarks/ANCHORS.md)
+    "directed-news:test": [  # the corpus's 5 classes (Wen, Hovy & Hauptmann, ACL 2024, Table 3)
+        ("DSE2QA Pseudo (Park et al. 2021)", 67.66, "five-class macro_f1"),
+        ("POLITICS (in Wen et al. 2024)", 71.12, "five-class macro_f1"),
+        ("Wen et al. 2024", 72.50, "five-class macro_f1"),
+    ],
+    "newsmtsc:test_mt": [
+        ("GRU-TSC (Hamborg & Donnay 2021)", 82.5, "macro_f1"),
+        ("their best baseline", 81.2, "macro_f1"),
+    ],
+    "newsmtsc:test_rw": [
+        ("GRU-TSC (Hamborg & Donnay 2021)", 83.1, "macro_f1"),
+        ("their best baseline", 81.7, "macro_f1"),
+    ],
+    "semeval2016:test_b": [("best 2016 system (pkudblab)", 56.28, "f_avg")],
+    "emergent:test": [("logistic regression (Ferreira & Vlachos 2016)", 73.0, "accuracy")],
+    "perspectrum:test": [("STANCY (Popat et al. 2019), F1", 77.76, "f1"), ("humans, F1", 90.9, "f1")],
+    "ukp-sentential:test": [  # cross-topic: mean over the 8 held-out topics
+        ("BERT-large, leave one topic out (Reimers et al. 2019; unverified)", 63.38, "macro_f1"),
+        ("BERT-base, the authors' script", 61.69, "macro_f1"),
+    ],
+    "sentfin:test": [("RoBERTa / finBERT (Sinha et al. 2022; their own split)", 93.27, "f1")],
+}
+#: FNC-1 competition test (Hanselowski et al., COLING 2018, Table 3; exBAKE: Jwa et al. 2019): macro-F1 over the
+#: four classes, and the FNC score relative to the best possible (the 2017 leaderboard).
+DOCUMENT_ANCHORS: dict[str, list[tuple[str, float, str]]] = {
+    "fnc1": [
+        ("featMLP (Hanselowski et al. 2018)", 60.7, "macro_f1"),
+        ("stackLSTM (Hanselowski et al. 2018)", 60.9, "macro_f1"),
+        ("Athene, 2017 2nd", 60.4, "macro_f1"),
+        ("TalosComb, 2017 winner", 58.2, "macro_f1"),
+        ("exBAKE (BERT, Jwa et al. 2019)", 74.6, "macro_f1"),
+        ("TalosComb, 2017 winner", 82.02, "fnc_relative"),
+    ],
+    "arc": [],
 }
 HEADLINE = {name: info.headline for name, info in DATASETS.items()}  # the metric each corpus is reported with
 
@@ -144,6 +179,58 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     return out
 
 
+def run_documents(model_name: str, corpora: list[str]) -> dict[str, Any]:
+    """Document verdicts (FNC-1 / ARC bodies vs headlines, sentence by sentence): stancekit.fitting.documents."""
+    from stancekit.fitting.documents import evaluate_fnc
+
+    clf = load(resolve_model_path(model_name), dtype="float32")
+    out: dict[str, Any] = {}
+    for corpus in corpora:
+        t0 = time.time()
+        out[corpus] = evaluate_fnc(clf, corpus, progress=True)
+        out[corpus]["seconds"] = round(time.time() - t0, 1)
+        out[corpus]["anchors"] = [
+            {"system": s, "value": v, "metric": m} for s, v, m in DOCUMENT_ANCHORS.get(corpus, [])
+        ]
+        print(f"{model_name} {corpus}: learned {out[corpus]['learned']['test']['macro_f1']:.3f}", file=sys.stderr)
+    return out
+
+
+def documents_table(model_name: str, docs: dict[str, Any]) -> str:
+    lines = [
+        "| model | corpus (test) | aggregator | macro-F1 | FNC score (relative) | accuracy | published anchors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for corpus, res in docs.items():
+        anchors = "; ".join(f"{a['system']} {a['value']:.1f} ({a['metric']})" for a in res["anchors"]) or "—"
+        for kind in ("rule", "learned"):
+            m = res[kind]["test"]
+            lines.append(
+                f"| {model_name} | `{corpus}` ({res['pairs']} pairs, {res['sentences_scored']:,} of "
+                f"{res['sentences_total']:,} sentences read for stance) | {kind} | **{100 * m['macro_f1']:.1f}** | "
+                f"{100 * m['fnc_score']['relative']:.1f} | {100 * m['accuracy']:.1f} | "
+                f"{anchors if kind == 'learned' else ''} |"
+            )
+    return "\n".join(lines)
+
+
+def run_probes(model_name: str) -> dict[str, Any]:
+    from stancekit.fitting.evaluation import evaluate_probes
+
+    return evaluate_probes(
+        load(resolve_model_path(model_name), dtype="float32"), REPO / "tests/fixtures/news_probes.jsonl"
+    )
+
+
+def probes_table(results: dict[str, dict[str, Any]]) -> str:
+    cats = sorted({c for r in results.values() for c in r["categories"]})
+    lines = ["| model | all | " + " | ".join(cats) + " |", "|---" * (len(cats) + 2) + "|"]
+    for name, r in results.items():
+        cells = [f"{100 * r['categories'][c]['accuracy']:.0f}" if c in r["categories"] else "—" for c in cats]
+        lines.append(f"| {name} | **{100 * r['accuracy']:.1f}** (n={r['n']}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| model | test split | metric | stancekit | ECE | TF-IDF + SVM (same data) | published anchors |",
@@ -184,6 +271,11 @@ def table(results: list[dict[str, Any]]) -> str:
                     bg_txt = f"{100 * bg:.1f}" if bg is not None else "—"
                     lines.append(
                         f"| | &nbsp;&nbsp;{g} (n={gm['n']}) | {metric} | {100 * gm[metric]:.1f} | | {bg_txt} | |"
+                    )
+                if label == "ukp-sentential:test":
+                    mean = float(np.mean([gm["macro_f1"] for gm in groups.values()]))
+                    lines.append(
+                        f"| | &nbsp;&nbsp;mean over the 8 topics (cross-topic) | macro_f1 | {100 * mean:.1f} | | | |"
                     )
                 if label == "pstance:test":
                     mean = float(np.mean([gm["f_avg"] for gm in groups.values()]))
@@ -230,6 +322,13 @@ def update_card(res: dict[str, Any]) -> None:
         f"{temperature:.3g}, fitted on validation data by `stancekit calibrate`, kept only where it lowered "
         f"validation ECE{bias_txt}).\n\n{table([res])}"
     )
+    if "documents" in res:
+        body += "\n\nDocument verdicts (`stancekit.fitting.documents`: every body read sentence by sentence):\n\n"
+        body += documents_table(res["model"], res["documents"])
+    if "probes" in res:
+        body += "\n\nHand-written news probes (`tests/fixtures/news_probes.jsonl`, written before training; "
+        body += "accuracy %):\n\n"
+        body += probes_table({res["model"]: res["probes"]})
     if "soup" in metrics:  # written by `stancekit soup` (stancekit.fitting.soup): a soup's card
         data = card_data_from_soup(folder, metrics)
     else:
@@ -245,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--table-only", action="store_true", help="print the table of the saved results (and put it in the cards)"
     )
+    parser.add_argument("--documents", nargs="*", default=None, metavar="CORPUS",
+                        help="also the document verdicts on these corpora (no names: fnc1 arc)")  # fmt: skip
+    parser.add_argument("--probes", action="store_true", help="also the hand-written news probes (tests/fixtures)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.table_only:
@@ -256,10 +358,20 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in args.models:
         res = run(name, not args.no_baseline)
+        if args.documents is not None:
+            res["documents"] = run_documents(name, args.documents or ["fnc1", "arc"])
+        if args.probes:
+            res["probes"] = run_probes(name)
         (RESULTS / f"accuracy-{name}.json").write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
         update_card(res)
         results.append(res)
     print(table(results))
+    for res in results:
+        if "documents" in res:
+            print("\n" + documents_table(res["model"], res["documents"]))
+    probes = {res["model"]: res["probes"] for res in results if "probes" in res}
+    if probes:
+        print("\n" + probes_table(probes))
     return 0
 
 

@@ -594,6 +594,20 @@ def _load_sentfin(root: Path, split: str) -> list[dict[str, str | None]]:
     return rows
 
 
+# ------------------------------------------------------------------------------------- synthetic news templates
+
+
+def _load_news_templates(root: Path, split: str) -> list[dict[str, str | None]]:
+    """Synthetic news sentences from :mod:`stancekit.data.templates` (seed 0), generated here: ``root`` is unused.
+
+    Splits are by template (80/10/10), so no template is in two splits; ``group`` is the template family.
+    """
+    from stancekit.data.templates import generate
+
+    keys = ("text", "target", "holder", "label", "group")
+    return [{k: row[k] for k in keys} for row in generate(0) if row["split"] == split]
+
+
 DATASETS: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
@@ -685,6 +699,15 @@ DATASETS: dict[str, DatasetInfo] = {
             ("train", "validation", "test"),
             "SEntFiN entity sentiment in financial headlines as stance (positive=favor, negative=against)",
             _load_sentfin,
+            "macro_f1",
+        ),
+        DatasetInfo(
+            "news-templates",
+            "stance",
+            ("train", "validation", "test"),
+            "synthetic news templates: membership, hedging, requests refused, accusations and praise in both "
+            "directions, third parties (stancekit.data.templates)",
+            _load_news_templates,
             "macro_f1",
         ),
         DatasetInfo(

@@ -75,23 +75,19 @@ def main() -> int:
 
 
 def analyze_seed() -> Any:
-    """The demo's analysis of the seed article (Armenia's stance, the seed's alias file), in float32."""
+    """The demo's analysis of the seed article (Armenia, with the holder aliases of the seed's alias file, toward
+    its targets), in float32."""
+    from stancekit.core.text import merge_holder, read_alias_file
+
+    aliases = REPO / "seeds" / "armenia-csto-targets.yaml"
     seed = (REPO / "seeds" / "armenia-csto-news.txt").read_text(encoding="utf-8")
-    targets = {t.name: list(t.aliases) for t in _alias_targets()}
     return stancekit.analyze(
         seed,
-        targets,
-        holder="Armenia",
+        read_alias_file(aliases),
+        holder=merge_holder(aliases, "Armenia"),
         model=stancekit.load("directed", dtype="float32"),
         sentiment=stancekit.load("sentiment", dtype="float32"),
     )
-
-
-def _alias_targets() -> list:
-    import yaml
-
-    data = yaml.safe_load((REPO / "seeds" / "armenia-csto-targets.yaml").read_text(encoding="utf-8"))
-    return [stancekit.Target(name, tuple(aliases)) for name, aliases in data.items()]
 
 
 if __name__ == "__main__":
