@@ -167,7 +167,9 @@ def test_newsmtsc_floor(directed: stancekit.Classifier, split: str, floor: float
         ("ukp-sentential", "test", "macro_f1", 0.43),  # no UKP topic in training: measured 45.3
     ],
 )
-def test_target_general_floors(directed: stancekit.Classifier, name: str, split: str, metric: str, floor: float) -> None:
+def test_target_general_floors(
+    directed: stancekit.Classifier, name: str, split: str, metric: str, floor: float
+) -> None:
     result = evaluate_classifier(directed, name, split)
     assert result["metrics"][metric] >= floor, result["metrics"]
 
