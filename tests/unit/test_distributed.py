@@ -88,14 +88,18 @@ def test_holders_through_ray(local_ray: None, tmp_path: Path) -> None:
     src = _input(tmp_path / "in.csv", 120)
     frame = pd.read_csv(src, keep_default_na=False).assign(who=lambda f: ["armenia", "russia", ""] * 40)
     frame.to_csv(src, index=False)
-    local_clf = load(model_dir, device="cpu")
+    # float32 on both sides: bfloat16 (the default on CPUs with native bf16) depends on the batch shapes, which
+    # differ between one local window and Ray's 50-row batches
+    local_clf = load(model_dir, device="cpu", dtype="float32")
     aliased = Target("armenia", ("the", "of"))  # words of the fixture texts: their mentions get marked
     assert local_clf.items(["the war of words"], "csto", aliased)[0][0] == "<< the >> war << of >> words"
     for n, kwargs in enumerate(({"holder": "armenia"}, {"holder_column": "who"}, {"holder": aliased})):
         local_path = tmp_path / f"local-{n}.parquet"
         score_file(local_clf, src, local_path, target_column="topic", progress=False, **kwargs)  # type: ignore[arg-type]
         local = pd.read_parquet(local_path)
-        ds = score_dataset(read_dataset(src), model_dir, target_column="topic", num_workers=1, batch_rows=50, **kwargs)
+        ds = score_dataset(
+            read_dataset(src), model_dir, target_column="topic", num_workers=1, batch_rows=50, dtype="float32", **kwargs
+        )
         distributed = pa.concat_tables(ray.get(ds.to_arrow_refs())).to_pandas()
         assert distributed["id"].tolist() == local["id"].tolist()
         pd.testing.assert_frame_equal(distributed[local.columns], local, check_dtype=False, atol=1e-6)
