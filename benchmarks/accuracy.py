@@ -179,15 +179,18 @@ def run(model_name: str, with_baseline: bool) -> dict[str, Any]:
     return out
 
 
-def run_documents(model_name: str, corpora: list[str]) -> dict[str, Any]:
+def run_documents(
+    model_name: str, corpora: list[str], *, dtype: str = "float32", train_per_class: int = 1500
+) -> dict[str, Any]:
     """Document verdicts (FNC-1 / ARC bodies vs headlines, sentence by sentence): stancekit.fitting.documents."""
     from stancekit.fitting.documents import evaluate_fnc
 
-    clf = load(resolve_model_path(model_name), dtype="float32")
+    clf = load(resolve_model_path(model_name), dtype=dtype)
     out: dict[str, Any] = {}
     for corpus in corpora:
         t0 = time.time()
-        out[corpus] = evaluate_fnc(clf, corpus, progress=True)
+        out[corpus] = evaluate_fnc(clf, corpus, train_per_class=train_per_class, progress=True)
+        out[corpus]["dtype"] = str(clf.dtype).replace("torch.", "")
         out[corpus]["seconds"] = round(time.time() - t0, 1)
         out[corpus]["anchors"] = [
             {"system": s, "value": v, "metric": m} for s, v, m in DOCUMENT_ANCHORS.get(corpus, [])

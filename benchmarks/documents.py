@@ -19,11 +19,9 @@ from pathlib import Path
 
 from stancekit.core.hardware import cpu_flags
 from stancekit.core.provenance import git_commit
-from stancekit.fitting.documents import evaluate_fnc
-from stancekit.model import load
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from accuracy import DOCUMENT_ANCHORS, RESULTS, documents_table
+from accuracy import RESULTS, documents_table, run_documents
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,15 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", nargs="+", default=["fnc1"], choices=["fnc1", "arc"])
     parser.add_argument("--train-per-class", type=int, default=500, help="training pairs per class for the aggregator")
     args = parser.parse_args(argv)
-    clf = load(args.model)
+    # the default precision (bfloat16 where the CPU multiplies it natively): the test split alone is ~150k pairs
+    docs = run_documents(args.model, args.corpora, dtype="auto", train_per_class=args.train_per_class)
     out: dict = {"model": args.model, "commit": git_commit(__file__), "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-                 "dtype": str(clf.dtype).replace("torch.", ""), "cpu_flags": sorted(cpu_flags())}  # fmt: skip
-    for corpus in args.corpora:
-        t0 = time.time()
-        res = evaluate_fnc(clf, corpus, train_per_class=args.train_per_class, progress=True)
-        res["seconds"] = round(time.time() - t0, 1)
-        res["anchors"] = [{"system": s, "value": v, "metric": m} for s, v, m in DOCUMENT_ANCHORS.get(corpus, [])]
-        out[corpus] = res
+                 "dtype": docs[args.corpora[0]]["dtype"], "cpu_flags": sorted(cpu_flags()), **docs}  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"documents-{args.model}.json"
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

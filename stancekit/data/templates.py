@@ -686,9 +686,8 @@ def _country_slots(prefix: str, c: Entity) -> dict[str, str]:
     return {f"{prefix}n": c.text, f"{prefix}cap": c.capital, f"{prefix}adj": c.adjective}
 
 
-def _fill(rng: random.Random, t: Template) -> tuple[str, dict[str, str]]:
-    """The sentence of one template and the plain names of its slots (H, T, Z)."""
-    slots: dict[str, str] = {}
+def _pick_pair(rng: random.Random, t: Template, slots: dict[str, str]) -> tuple[Entity, Entity]:
+    """The holder and the target of one template (and, for a refused request, what was asked: ``slots["req"]``)."""
     holder: Entity = rng.choice(COUNTRIES)
     target: Entity
     if t.family == "help_refused":
@@ -706,6 +705,25 @@ def _fill(rng: random.Random, t: Template) -> tuple[str, dict[str, str]]:
         # Accusations and praise: now and then an alliance or bloc is the one speaking, about a country.
         if t.family == "accusation_praise" and t.target == "country" and rng.random() < 0.15:
             holder = rng.choice([o for o in ORGS if o.kind in _SECURITY])
+    return holder, target
+
+
+def _attributed(rng: random.Random, template: str, dated: bool, day: str) -> str:
+    """The template without a second attribution where the sentence already says who spoke ("X said ..."): when
+    and how go after the verb instead."""
+    spoke = _SPOKE.search(template)
+    if ", {src}" in template and (spoke or "told" in template):
+        template = template.replace(", {src}", "")
+        if spoke:
+            context = rng.choice([c for c in SPEECH_CONTEXTS if not dated or "{day}" not in c])
+            template = template[: spoke.end()] + context.replace("{day}", day) + template[spoke.end() :]
+    return template
+
+
+def _fill(rng: random.Random, t: Template) -> tuple[str, dict[str, str]]:
+    """The sentence of one template and the plain names of its slots (H, T, Z)."""
+    slots: dict[str, str] = {}
+    holder, target = _pick_pair(rng, t, slots)
     names = {"H": holder.name, "T": target.name}
     h = _mention(rng, holder, _HOLDER_FORMS)
     slots.update({"H": h, "T": _mention(rng, target, _OTHER_FORMS)})
@@ -741,14 +759,7 @@ def _fill(rng: random.Random, t: Template) -> tuple[str, dict[str, str]]:
     dated = "{day}" in t.text
     slots["src"] = rng.choice([s for s in OWN_SOURCES if not dated or "{day}" not in s]).format(day=day)
     slots["psrc"] = rng.choice([s for s in PRESS_SOURCES if not dated or "{day}" not in s]).format(day=day)
-    template = t.text
-    spoke = _SPOKE.search(template)
-    if ", {src}" in template and (spoke or "told" in template):
-        # The sentence says who spoke: no second "..., officials said"; when and how go after the verb.
-        template = template.replace(", {src}", "")
-        if spoke:
-            context = rng.choice([c for c in SPEECH_CONTEXTS if not dated or "{day}" not in c])
-            template = template[: spoke.end()] + context.replace("{day}", day) + template[spoke.end() :]
+    template = _attributed(rng, t.text, dated, day)
     pronouns = 0
 
     def fill(m: re.Match[str]) -> str:

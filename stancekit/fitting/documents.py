@@ -112,9 +112,12 @@ class DocumentReader:
         head_vec = dict(zip(heads, self.embedder.embed(heads)))
         return [vectors[slice(*offsets[p.body_id])] @ head_vec[p.headline] for p in pairs]
 
-    def read(self, pairs: list[FncPair], gate: float, *, progress: bool = False) -> Evidence:
-        """The evidence of ``pairs``: relevances for all, stance probabilities where the best cosine >= ``gate``."""
-        cos = self.cosines(pairs, progress=progress)
+    def read(
+        self, pairs: list[FncPair], gate: float, *, cosines: list[np.ndarray] | None = None, progress: bool = False
+    ) -> Evidence:
+        """The evidence of ``pairs``: relevances for all (``cosines``, when already computed), stance probabilities
+        where the best cosine >= ``gate``."""
+        cos = cosines if cosines is not None else self.cosines(pairs, progress=progress)
         heads = self.tfidf.transform([p.headline for p in pairs])
         bodies = self.tfidf.transform([p.body for p in pairs])
         tfidf = np.asarray(heads.multiply(bodies).sum(axis=1)).ravel()
@@ -204,11 +207,14 @@ def evaluate_fnc(
     tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english", max_features=50_000)
     tfidf.fit([p.body for p in train] + [p.headline for p in train])
     reader = DocumentReader(clf, SentenceEmbedder(), tfidf)
-    train_cos = reader.cosines([p for p in train if p.stance in RELATED])
-    gate = float(np.quantile([c.max() for c in train_cos], 1 - GATE_RECALL))
+    train_cos = reader.cosines(train, progress=progress)
+    gate = float(np.quantile([c.max() for c, p in zip(train_cos, train) if p.stance in RELATED], 1 - GATE_RECALL))
     logger.info("%s: relevance gate %.3f (keeps %.0f%% of related training pairs)", corpus, gate, 100 * GATE_RECALL)
-    evidence = {name: reader.read(pairs, gate, progress=progress) for name, pairs in
-                (("train", train), ("validation", val), ("test", test))}  # fmt: skip
+    evidence = {
+        "train": reader.read(train, gate, cosines=train_cos, progress=progress),
+        "validation": reader.read(val, gate, progress=progress),
+        "test": reader.read(test, gate, progress=progress),
+    }
     gold = {name: [p.stance for p in ev.pairs] for name, ev in evidence.items()}
     # rule: choose the unrelated cut and the verdict threshold on validation
     best_rule = max(
