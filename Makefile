@@ -76,7 +76,8 @@ format: install
 ## Rebuild the shipped models from a clean clone: every stage of recipes/<model>/, in file-name order (about 9 h on
 ## a 2-core CPU; the stages, what each writes and its measured wall time: recipes/README.md). Stage outputs go to
 ## runs/ (git-ignored), the last stage of each recipe writes models/<model>/. Each stage is a file target (its
-## folder's metrics.json, written last), so a stage already built is not rerun and an interrupted run resumes.
+## folder's metrics.json, written last), so a stage already built is not rerun and an interrupted run resumes
+## (training stages pass --force: a rerun writes over its own folder, and models/<model>/ holds RECIPE.md).
 ## models-directed starts from the stance model, so it builds models-stance first.
 models: models-stance models-sentiment models-directed
 
@@ -88,22 +89,22 @@ MPNET := $(STANCE_RUNS)/08-mpnet-backbone/all-mpnet-base-v2/model.safetensors
 models-stance: models/stance-minilm/metrics.json
 
 $(STANCE_RUNS)/01-base/metrics.json: $(STANCE)/01-base.yaml | install
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/02-second-pass/metrics.json: $(STANCE)/02-second-pass.yaml $(STANCE_RUNS)/01-base/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/03-third-pass/metrics.json: $(STANCE)/03-third-pass.yaml $(STANCE_RUNS)/02-second-pass/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/04-soup-passes/metrics.json: $(STANCE)/04-soup-passes.yaml $(STANCE)/02-second-pass.yaml \
 		$(STANCE_RUNS)/02-second-pass/metrics.json $(STANCE_RUNS)/03-third-pass/metrics.json
 	$(BIN)/stancekit soup $<
 $(STANCE_RUNS)/05a-rebalanced-seed47/metrics.json: $(STANCE)/05a-rebalanced-seed47.yaml \
 		$(STANCE_RUNS)/04-soup-passes/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json: $(STANCE)/05b-rebalanced-seed49.yaml \
 		$(STANCE_RUNS)/04-soup-passes/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/06-vast-heavy/metrics.json: $(STANCE)/06-vast-heavy.yaml $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/07-greedy-soup/metrics.json: $(STANCE)/07-greedy-soup.yaml $(STANCE)/02-second-pass.yaml \
 		$(STANCE_RUNS)/05a-rebalanced-seed47/metrics.json $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json \
 		$(STANCE_RUNS)/06-vast-heavy/metrics.json
@@ -112,13 +113,13 @@ $(MPNET): $(STANCE)/08-mpnet-backbone.sh | install
 	bash $< $(STANCE_RUNS)/08-mpnet-backbone
 	touch $@
 $(STANCE_RUNS)/09a-teacher-mpnet/metrics.json: $(STANCE)/09a-teacher-mpnet.yaml $(MPNET)
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/09b-teacher-mpnet-second-pass/metrics.json: $(STANCE)/09b-teacher-mpnet-second-pass.yaml \
 		$(STANCE_RUNS)/09a-teacher-mpnet/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(STANCE_RUNS)/10-distilled/metrics.json: $(STANCE)/10-distilled.yaml $(STANCE_RUNS)/07-greedy-soup/metrics.json \
 		$(STANCE_RUNS)/09b-teacher-mpnet-second-pass/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 models/stance-minilm/metrics.json: $(STANCE)/11-soup.yaml $(STANCE)/02-second-pass.yaml \
 		$(STANCE_RUNS)/10-distilled/metrics.json $(STANCE_RUNS)/05b-rebalanced-seed49/metrics.json
 	$(BIN)/stancekit soup $<
@@ -129,11 +130,11 @@ SENTIMENT_RUNS := runs/sentiment-minilm
 models-sentiment: models/sentiment-minilm/metrics.json
 
 $(SENTIMENT_RUNS)/01-base/metrics.json: $(SENTIMENT)/01-base.yaml | install
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(SENTIMENT_RUNS)/02-sst2-pass/metrics.json: $(SENTIMENT)/02-sst2-pass.yaml $(SENTIMENT_RUNS)/01-base/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 models/sentiment-minilm/metrics.json: $(SENTIMENT)/03-tweets-pass.yaml $(SENTIMENT_RUNS)/02-sst2-pass/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 
 DIRECTED := recipes/directed-minilm
 DIRECTED_RUNS := runs/directed-minilm
@@ -141,11 +142,11 @@ DIRECTED_RUNS := runs/directed-minilm
 models-directed: models/directed-minilm/metrics.json
 
 $(DIRECTED_RUNS)/01-directed-markers/metrics.json: $(DIRECTED)/01-directed-markers.yaml models/stance-minilm/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 $(DIRECTED_RUNS)/02-news-mix/metrics.json: $(DIRECTED)/02-news-mix.yaml $(DIRECTED_RUNS)/01-directed-markers/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 models/directed-minilm/metrics.json: $(DIRECTED)/03-news-semantics.yaml $(DIRECTED_RUNS)/02-news-mix/metrics.json
-	$(BIN)/stancekit train $<
+	$(BIN)/stancekit train $< --force
 
 ## The benchmark suites are scripts of this repository, not part of the installed package (they replace the old
 ## `stancekit bench`); both read the corpora in STANCEKIT_DATA, and BENCH_ARGS goes to the script:

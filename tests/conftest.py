@@ -71,7 +71,8 @@ def make_tiny(
 ) -> Classifier:
     """A 2-layer, 32-wide BERT with random weights and a real (tiny) WordPiece tokenizer."""
     torch.manual_seed(seed)
-    tokenizer = BertTokenizerFast(vocab_file=str(_vocab(tmp)), do_lower_case=True)
+    # `vocab=`: transformers 5 ignores `vocab_file=` here and would build a 5-token tokenizer (every word [UNK]).
+    tokenizer = BertTokenizerFast(vocab=str(_vocab(tmp)), do_lower_case=True)
     spec = ModelSpec(task=task, max_length=max_length)  # type: ignore[arg-type]
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -54,8 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _sigterm(signum: int, frame: object) -> None:
+def _stop(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: stop like KeyboardInterrupt (finished chunks are kept); a second one while stopping
+    ends the process at once, with a line instead of a traceback (every saved chunk is already on disk)."""
+    signal.signal(signal.SIGINT, _stop_now)
+    signal.signal(signal.SIGTERM, _stop_now)
     raise KeyboardInterrupt
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    sys.stderr.write("\nstancekit: stopped at once (second interrupt); saved chunks are kept for --resume\n")
+    sys.stderr.flush()
+    os._exit(130)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,9 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "quiet", False):
         logging.getLogger("stancekit.progress").setLevel(logging.INFO)  # progress lines where there is no bar
     main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     if main_thread:
-        signal.signal(signal.SIGTERM, _sigterm)  # a scheduler's kill: stop like Ctrl-C, keeping finished chunks
+        for sig in previous:  # a scheduler's kill stops like Ctrl-C, keeping finished chunks
+            signal.signal(sig, _stop)
     try:
         return int(COMMANDS[args.command].run(args))
     except StancekitError as exc:
@@ -86,4 +98,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

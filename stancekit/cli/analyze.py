@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stancekit.analysis import analyze, format_sentences, format_summary, summarize, write_outputs
-from stancekit.cli._util import add_load_options, load_model, refuse_existing
+from stancekit.cli._util import add_load_options, check_outputs, load_model
 from stancekit.core.text import merge_holder, merge_targets
 from stancekit.io import read_documents
 
@@ -47,7 +47,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    refuse_existing(args.output, args.summary, args.report, args.png, force=args.force)
+    check_outputs(
+        args.output, args.summary, args.report, args.png, force=args.force, tables=(args.output, args.summary)
+    )
     targets = merge_targets(args.aliases, args.targets)
     holder = merge_holder(args.aliases, args.holder)
     name = None if holder is None else holder.name

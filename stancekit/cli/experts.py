@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from stancekit.cli._util import add_load_options, load_options
+from stancekit.cli._util import add_load_options, load_options, positive_int
 from stancekit.fitting.experts import fit_experts
 
 DESCRIPTION = (
@@ -24,8 +24,10 @@ def add_parser(sub: Any) -> None:
                        description=DESCRIPTION)  # fmt: skip
     p.add_argument("--model", required=True, help="a stance model folder (or a shipped name)")
     p.add_argument("--recipe", type=Path, help="training recipe (default: the model's training_config.yaml)")
-    p.add_argument("--min-rows", type=int, default=200, help="fewest training rows a target needs (default 200)")
-    p.add_argument("--max-features", type=int, default=10_000, help="n-grams kept per expert (default 10000)")
+    p.add_argument(
+        "--min-rows", type=positive_int, default=200, help="fewest training rows a target needs (default 200)"
+    )
+    p.add_argument("--max-features", type=positive_int, default=10_000, help="n-grams kept per expert (default 10000)")
     p.add_argument("--write", action="store_true", help="store the experts in the model folder")
     add_load_options(p)
 

@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from stancekit.cli._util import add_load_options, load_model, load_options
+from stancekit.cli._util import add_load_options, check_outputs, load_model, load_options, positive_int
 from stancekit.core.errors import ConfigError
 from stancekit.core.text import merge_holder, merge_targets
+from stancekit.io.paths import check_input_file
 from stancekit.scoring import score_file
 
 EXAMPLES = """examples:
@@ -44,11 +45,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--id-column", help="column of row ids: a repeated or missing id is recorded as an error")
     p.add_argument("--force", action="store_true", help="overwrite an existing output (or an interrupted run)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last saved chunk")
-    p.add_argument("--chunk-rows", type=int, default=10_000, help="rows scored and saved at a time (default 10000)")
+    p.add_argument(
+        "--chunk-rows", type=positive_int, default=10_000, help="rows scored and saved at a time (default 10000)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     p.add_argument("--engine", choices=["local", "ray"], default="local", help="local (default) or ray")
     p.add_argument("--address", help="Ray cluster address (--engine ray; default: start a local Ray)")
-    p.add_argument("--num-workers", type=int, default=1, help="Ray actors, one model each (--engine ray)")
+    p.add_argument("--num-workers", type=positive_int, default=1, help="Ray actors, one model each (--engine ray)")
     add_load_options(p)
 
 
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     if args.address or args.num_workers != 1:
         raise ConfigError("--address and --num-workers need --engine ray")
     output = args.output or args.input.with_name(args.input.stem + ".scored.csv")
+    check_input_file(args.input)  # the paths first: a typo should not wait for the model to load
+    check_outputs(output, force=args.force, tables=(output,))
     summary = score_file(
         load_model(args, args.model), args.input, output, id_column=args.id_column, chunk_rows=args.chunk_rows,
         progress=not args.quiet, force=args.force, resume=args.resume, **_columns(args),

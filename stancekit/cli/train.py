@@ -12,9 +12,13 @@ from stancekit.fitting.trainer import train
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="fine-tune a model from a YAML recipe (see recipes/)")
     p.add_argument("config", type=Path, help="training recipe, e.g. recipes/sentiment-minilm/03-tweets-pass.yaml")
+    p.add_argument(
+        "--force", action="store_true",
+        help="write into an output_dir that already holds files (an earlier run's are replaced, others kept)",
+    )  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"wrote model to {train(args.config, progress=not args.quiet)}")
+    print(f"wrote model to {train(args.config, progress=not args.quiet, force=args.force)}")
     return 0

@@ -14,6 +14,7 @@ Modelled on scikit-learn's ``sklearn/exceptions.py``.
 - :class:`DataNotFoundError`: the corpus folder (``STANCEKIT_DATA``) or one of its files is missing.
 - :class:`MissingDependencyError`: an optional extra is not installed (says what to ``pip install``).
 - :class:`OutputExistsError`: an output exists (pass ``force=True`` / ``--force``).
+- :class:`OutputLockedError`: another live run is writing the same output.
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class MissingDependencyError(StancekitError, ImportError):
 
 class OutputExistsError(StancekitError, FileExistsError):
     """An output (or an interrupted run's saved chunks) exists and would be overwritten; pass force / --force."""
+
+
+class OutputLockedError(OutputExistsError):
+    """Another live run is writing the same output (it holds the lock on that output's partial folder)."""
 
 
 class UnknownDatasetError(ConfigError, KeyError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -13,10 +14,10 @@ import yaml
 
 from stancekit.core.errors import ConfigError, LeakageError
 from stancekit.core.hardware import native_cpu_half
-from stancekit.core.labels import TASK_LABELS
 from stancekit.data.corpora import split_parts
 from stancekit.data.guards import refuse_held_out
 from stancekit.data.sources import DataSpec
+from stancekit.fitting.fields import check_fields, check_options, read_yaml, refuse_unknown
 from stancekit.model.backbones import DEFAULT_BACKBONE
 
 
@@ -64,15 +65,9 @@ class TrainingConfig:
     distill_temperature: float = 2.0
 
     def __post_init__(self) -> None:
-        self.train = [d if isinstance(d, DataSpec) else DataSpec(**d) for d in self.train]
-        self.validation = [
-            d if isinstance(d, DataSpec) else DataSpec(**{"split": "validation", **d}) for d in self.validation
-        ]
-        self.evaluate = [d if isinstance(d, DataSpec) else DataSpec(**{"split": "test", **d}) for d in self.evaluate]
-        if self.task not in TASK_LABELS:
-            raise ConfigError(f"task must be one of {sorted(TASK_LABELS)}, got {self.task!r}")
-        if self.method not in ("full", "lora"):
-            raise ConfigError(f"method must be 'full' or 'lora', got {self.method!r}")
+        self.validation = _default_split(self.validation, "validation")
+        self.evaluate = _default_split(self.evaluate, "test")
+        check_fields(self)  # names a wrong-typed option; turns numbers written as strings ("5e-5") into numbers
         if not self.train or not self.validation:
             raise ConfigError("training needs at least one 'train' and one 'validation' source")
         for spec in self.validation + self.evaluate:
@@ -95,17 +90,16 @@ class TrainingConfig:
         if self.entity_markers and self.task != "stance":
             raise ConfigError("entity_markers mark holder and target mentions: they are for stance models")
         if self.ngram_experts is not None:
-            unknown = set(self.ngram_experts) - {"min_rows", "max_features"}
-            if unknown:
-                raise ConfigError(f"ngram_experts: unknown option(s) {sorted(unknown)}; known: max_features, min_rows")
+            refuse_unknown("ngram_experts", self.ngram_experts, ["min_rows", "max_features"])
             if self.task != "stance":
                 raise ConfigError("ngram_experts are for stance models")
         if not 0 <= self.distill_weight <= 1:
             raise ConfigError(f"distill_weight must be between 0 and 1, got {self.distill_weight}")
         if self.distill_temperature <= 0:
             raise ConfigError(f"distill_temperature must be > 0, got {self.distill_temperature}")
-        if self.epochs <= 0 or self.learning_rate <= 0 or self.batch_size < 1:
-            raise ConfigError("epochs, learning_rate and batch_size must be positive")
+        for name in ("epochs", "learning_rate", "batch_size"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         self._check_leakage()
 
     def _check_leakage(self) -> None:
@@ -128,19 +122,32 @@ class TrainingConfig:
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike[str]) -> TrainingConfig:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping of training options")
-        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ConfigError(f"{path}: unknown option(s) {sorted(unknown)}")
-        return cls(**data)
+        """Read a training recipe.
+
+        Raises:
+            ConfigError: naming the file and, for a syntax error, its line and column; for an unknown option the
+                closest known one; for a wrong-typed value the option, the expected type and the value found.
+                Numbers that YAML 1.1 reads as strings (``learning_rate: 5e-5``) are taken as numbers.
+        """
+        data = read_yaml(path)
+        try:
+            check_options(cls, "", data)
+            return cls(**data)  # __post_init__ checks the types
+        except ConfigError as exc:  # the same error class (LeakageError stays one), naming the file
+            raise type(exc)(f"{path}: {exc}") from exc
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     def to_yaml(self, path: str | os.PathLike[str]) -> None:
         Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+
+
+def _default_split(specs: Any, split: str) -> Any:
+    """Data sources given as mappings get ``split`` unless they name one (validation / evaluate lists)."""
+    if not isinstance(specs, list):
+        return specs  # check_fields names the option
+    return [{"split": split, **d} if isinstance(d, Mapping) else d for d in specs]
 
 
 def trains_in_bf16(precision: str) -> bool:

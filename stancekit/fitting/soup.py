@@ -42,6 +42,7 @@ from stancekit.fitting.card import CardData, card_data_from_training, write_card
 from stancekit.fitting.config import TrainingConfig
 from stancekit.fitting.evaluation import evaluate_classifier
 from stancekit.fitting.experts import attach_experts
+from stancekit.fitting.outputs import check_output_dir
 from stancekit.model.classifier import Classifier
 from stancekit.model.folder import resolve_model_path
 from stancekit.model.options import LoadOptions
@@ -469,8 +470,9 @@ def run_soup(path: PathLike, *, options: LoadOptions | None = None, progress: bo
         options: how soups are scored (default :data:`SCORING_OPTIONS`: float32, network only).
 
     Raises:
-        ConfigError: an invalid recipe (:class:`SoupConfig`) or expert recipe. ModelNotFoundError: a missing
-            candidate. LeakageError: calibration on rows a candidate was trained on.
+        ConfigError: an invalid recipe (:class:`SoupConfig`) or expert recipe; an ``output_dir`` that cannot be
+            written. ModelNotFoundError: a missing candidate. LeakageError: calibration on rows a candidate was
+            trained on.
     """
     started = time.time()
     config = SoupConfig.from_yaml(path)
@@ -482,7 +484,8 @@ def run_soup(path: PathLike, *, options: LoadOptions | None = None, progress: bo
     _refuse_calibration_leak(config)
     skip = not_held_out(config.candidates, expert_config)
     options = LoadOptions.from_any(options or SCORING_OPTIONS, experts=False)
-    out = Path(config.output_dir)
+    # A soup stage rewrites its folder by design (force): what is checked up front is that it can be written.
+    out = check_output_dir(config.output_dir, force=True)
     result = _build(config, expert_config, skip=skip, options=options, progress=progress)
     fitted = None
     if config.calibrate is not None:

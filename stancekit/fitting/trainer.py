@@ -33,18 +33,19 @@ from transformers import (
     set_seed,
 )
 
-from stancekit.core.errors import ConfigError
+from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.labels import TASK_LABELS, first_segment
 from stancekit.core.metrics import classification_scores
 from stancekit.core.text import mark_entities
 from stancekit.data.augment import absent_holder_rows, alias_targets, resample
-from stancekit.data.sources import load_source
+from stancekit.data.sources import DataSpec, load_source
 from stancekit.fitting.card import write_model_card
 from stancekit.fitting.config import TrainingConfig, trains_in_bf16
 from stancekit.fitting.distillation import attach_teachers
 from stancekit.fitting.evaluation import evaluate_classifier
 from stancekit.fitting.experts import attach_experts
 from stancekit.fitting.losses import distillation_loss, masked_cross_entropy
+from stancekit.fitting.outputs import check_output_dir
 from stancekit.model.backbones import backbone_path
 from stancekit.model.classifier import Classifier
 from stancekit.model.spec import ModelSpec
@@ -162,19 +163,26 @@ class StancekitTrainer(Trainer):
 
 
 # ---------------------------------------------------------------------------------------------------------- steps
-def build_train_set(config: TrainingConfig, *, progress: bool) -> tuple[Any, dict[str, Any]]:
-    """Every training source, resampled, reworded and masked as configured, with teachers' soft targets,
-    concatenated and shuffled; and the distillation summary (empty without teachers)."""
-    parts = [_train_part(config, i, spec) for i, spec in enumerate(config.train)]
+def load_train_sources(config: TrainingConfig) -> list[Any]:
+    """Every training source, loaded (and refused if it has no rows), resampled, reworded and masked as
+    configured; cheap next to what follows, so a bad source stops the run before any model is loaded."""
+    return [_train_part(config, i, spec) for i, spec in enumerate(config.train)]
+
+
+def build_train_set(config: TrainingConfig, parts: list[Any], *, progress: bool) -> tuple[Any, dict[str, Any]]:
+    """The training sources (:func:`load_train_sources`) with their teachers' soft targets, concatenated and
+    shuffled; and the distillation summary (empty without teachers)."""
     distill = attach_teachers(config, parts, progress=progress)
     return datasets.concatenate_datasets(parts).shuffle(seed=config.seed), distill
 
 
 def _train_part(config: TrainingConfig, i: int, spec: Any) -> Any:
     labels = TASK_LABELS[config.task]
-    ds = load_source(spec, config.task)
+    ds = load_rows(spec, config.task, "train")
     logger.info("train source %s: %d rows (repeat %.2f)", spec.label, ds.num_rows, spec.repeat)
     ds = resample(ds, spec.repeat, config.seed + i, spec.label_repeat)
+    if ds.num_rows == 0:
+        raise ConfigError(f"train source {spec.label}: no rows left after repeat {spec.repeat:g} / label_repeat")
     if spec.target_aliases:  # after resampling, so that repeated rows can get different wordings
         ds = alias_targets(ds, spec.target_aliases, spec.alias_rate, config.seed + 1000 + i)
     if spec.absent_holders:
@@ -279,8 +287,34 @@ def build_arguments(config: TrainingConfig, train_rows: int, *, keep_columns: bo
 
 def build_validation_set(config: TrainingConfig) -> tuple[Any, np.ndarray]:
     """The validation sources concatenated, and the row offsets where each starts (and the last ends)."""
-    parts = [load_source(spec, config.task) for spec in config.validation]
+    parts = [load_rows(spec, config.task, "validation") for spec in config.validation]
     return datasets.concatenate_datasets(parts), np.cumsum([0, *[p.num_rows for p in parts]])
+
+
+def load_rows(spec: DataSpec, task: str, role: str) -> Any:
+    """The rows of one source (:func:`~stancekit.data.sources.load_source`).
+
+    Raises:
+        InputError: a file of the source is empty, or has a header and no rows.
+        ConfigError: no rows are left after ``exclude_targets`` or ``max_rows``.
+    """
+    path = Path(spec.path) if spec.path is not None else None
+    if path is not None and path.is_file() and _blank(path):
+        raise InputError(f"{role} source {path}: the file is empty (no header, no rows)")
+    ds = load_source(spec, task)
+    if ds.num_rows > 0:
+        return ds
+    if spec.max_rows is not None and spec.max_rows < 1:
+        raise ConfigError(f"{role} source {spec.label}: max_rows is {spec.max_rows}, so no rows are left")
+    if spec.exclude_targets:  # load_source checked that these targets exist: the source had rows
+        raise ConfigError(f"{role} source {spec.label}: no rows left after exclude_targets {spec.exclude_targets}")
+    raise InputError(f"{role} source {spec.label}: {'the file' if path else 'the corpus split'} has no rows")
+
+
+def _blank(path: Path) -> bool:
+    """Zero bytes, or only whitespace (a small file: a real table holds at least a header)."""
+    size = path.stat().st_size
+    return size == 0 or (size <= 4096 and not path.read_bytes().strip())
 
 
 def fit(
@@ -367,33 +401,43 @@ def _run_metrics(config: TrainingConfig, keep: KeepBest, train_rows: int, second
     }
 
 
-def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = True) -> Path:
+def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = True, force: bool = False) -> Path:
     """Fine-tune a backbone and write a model folder.
+
+    The recipe, the output folder and every data source are checked before any model is loaded.
 
     Args:
         config: a :class:`TrainingConfig` or the path of its YAML file.
         progress: show progress bars.
+        force: write into an ``output_dir`` that already holds files (an earlier run's are replaced, other files
+            are kept); without it such a folder is refused.
 
     Returns:
         The model folder (``config.output_dir``): ``config.json`` with id2label and a stancekit block, the
         weights delta (safetensors), tokenizer files, ``metrics.json``, ``training_config.yaml`` and a
         ``README.md`` model card.
+
+    Raises:
+        ConfigError: an invalid recipe, or an ``output_dir`` that cannot be written. OutputExistsError: a
+            non-empty ``output_dir`` without ``force``. InputError: a data file without rows or needed columns.
     """
     config_path = None if isinstance(config, TrainingConfig) else str(config)
     if not isinstance(config, TrainingConfig):
         config = TrainingConfig.from_yaml(config)
+    check_output_dir(config.output_dir, force=force)  # before any work: not a failure after the whole run
     started = time.time()
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
-    set_seed(config.seed)
-    model, tokenizer = build_model(config)
-    train_ds, distill = build_train_set(config, progress=progress)
+    parts = load_train_sources(config)  # the data first: an empty or malformed source stops the run here
+    val_ds, bounds = build_validation_set(config)
+    train_ds, distill = build_train_set(config, parts, progress=progress)
     uses_holder = holder_aware(config, train_ds)
+    set_seed(config.seed)  # right before the head is initialised (the data steps use their own seeded generators)
+    model, tokenizer = build_model(config)
     encode = Encoder(
         tokenizer, TASK_LABELS[config.task], config.max_length, config.task == "stance", uses_holder,
         config.entity_markers,
     )  # fmt: skip
-    val_ds, bounds = build_validation_set(config)
     train_tok = train_ds.map(encode, batched=True, remove_columns=train_ds.column_names, desc="tokenizing train")
     val_tok = val_ds.map(encode, batched=True, remove_columns=val_ds.column_names, desc="tokenizing validation")
     keep = KeepBest("f_avg" if config.task == "stance" else "macro_recall")

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from stancekit.core.errors import InputError
+from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.text import split_sentences
+from stancekit.io.paths import check_input_file
 from stancekit.io.tables import TableChunk, expand_targets
 
 
@@ -84,8 +85,9 @@ class DocumentSource:
     :class:`~stancekit.io.tables.TableSource`."""
 
     def __init__(self, path: Path, targets: Sequence[str] | None, chunk_rows: int) -> None:
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
+        check_input_file(path)
+        if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+            raise ConfigError(f"chunk_rows must be a positive number of rows, got {chunk_rows!r}")
         try:
             document = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:

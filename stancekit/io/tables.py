@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import math
 import os
 import re
 import shutil
@@ -33,6 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from stancekit.core.errors import ConfigError, InputError
+from stancekit.io.paths import check_input_file
+from stancekit.io.values import cell_text, is_missing, json_line, lone_surrogate_key, replace_surrogates
 
 TABLE_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 FORMATS = {**TABLE_FORMATS, ".txt": "txt"}
@@ -42,7 +43,18 @@ CSV_LINE_END = "\r\n"
 _BAD_UTF8 = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by errors="surrogateescape"
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default (128 KiB) would reject a long text as malformed
 _LINE_SEPARATORS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-_TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_null)
+_TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view, pa.types.is_null)
+# What a file that is not UTF-8 text starts with: byte-order marks of other encodings and other formats' magic.
+_NOT_UTF8 = {
+    b"\xff\xfe\x00\x00": "UTF-32 text",
+    b"\x00\x00\xfe\xff": "UTF-32 text",
+    b"\xff\xfe": "UTF-16 text",
+    b"\xfe\xff": "UTF-16 text",
+    b"PAR1": "a Parquet file",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook?)",
+    b"\x1f\x8b": "a gzip-compressed file",
+    b"\xd0\xcf\x11\xe0": "an old Excel / Office file",
+}
 
 
 def file_format(path: Path) -> str:
@@ -51,13 +63,6 @@ def file_format(path: Path) -> str:
     if fmt is None:
         raise InputError(f"{path}: unknown format {path.suffix!r}; use one of {', '.join(sorted(FORMATS))}")
     return fmt
-
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, pandas NA/NaT: a cell with no value."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
 
 
 def repair_utf8(value: str) -> str:
@@ -120,8 +125,9 @@ class TableSource:
     # ------------------------------------------------------------------------------------------------- scanning
     def scan(self) -> TableSource:
         """Read the file once: count rows, learn the columns, stop on structural problems. Returns ``self``."""
-        if not self.path.is_file():
-            raise InputError(f"{self.path}: no such file")
+        check_input_file(self.path)
+        if self.format != "parquet":
+            _check_text_file(self.path, self.format)
         try:
             getattr(self, f"_scan_{self.format}")()
         except InputError:
@@ -141,7 +147,8 @@ class TableSource:
                     if not record:
                         continue
                     if header is None:
-                        header = [repair_utf8(name) for name in record]
+                        _refuse_bad_header(self.path, record, reader.line_num)
+                        header = list(record)
                     else:
                         rows += 1
             except csv.Error as exc:
@@ -174,8 +181,12 @@ class TableSource:
     def _scan_parquet(self) -> None:
         pf = pq.ParquetFile(self.path)
         self.rows = int(pf.metadata.num_rows)
-        self.schema = pf.schema_arrow
+        # A pandas frame's index is stored as ordinary columns plus metadata; they are read as ordinary columns.
+        self.schema = pf.schema_arrow.remove_metadata()
         self.columns = list(self.schema.names)
+        dupes = sorted({c for c in self.columns if self.columns.count(c) > 1})
+        if dupes:
+            raise InputError(f"{self.path}: the schema names column(s) {dupes} more than once")
 
     def check_text_columns(self, roles: dict[str, str | None]) -> None:
         """Every named column exists and, in Parquet, holds text. ``roles`` maps a role (``text``) to a column.
@@ -219,10 +230,8 @@ class TableSource:
             raise InputError(f"{self.path}: cannot read as {self.format}: {exc}") from exc
 
     def _frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
-        frame = pd.DataFrame.from_records(records, columns=self.columns) if records else None
-        if frame is None:
-            frame = pd.DataFrame({c: pd.Series([], dtype=object) for c in self.columns})
-        return frame.astype(object)
+        # Object columns of the values as read: no dtype inference (an int column with gaps stays exact ints).
+        return _object_frame({c: [r.get(c) for r in records] for c in self.columns})
 
     def _batches(
         self, items: Iterator[Any], skip_chunks: int, parse: Callable[[int, Any], tuple[dict[str, Any], str | None]]
@@ -283,10 +292,81 @@ class TableSource:
         for index, batch in enumerate(pf.iter_batches(batch_size=self.chunk_rows)):
             empty = False
             if index >= skip_chunks:
-                yield TableChunk(batch.to_pandas(), [None] * batch.num_rows, first)
+                errors: list[str | None] = [None] * batch.num_rows
+                values = {
+                    name: _arrow_values(batch.column(i), name, first, errors)
+                    for i, name in enumerate(batch.schema.names)
+                }
+                yield TableChunk(_object_frame(values), errors, first)
             first += batch.num_rows
         if empty and skip_chunks == 0:
-            yield TableChunk(self.schema.empty_table().to_pandas(), [], 1)
+            yield TableChunk(_object_frame({c: [] for c in self.columns}), [], 1)
+
+
+def _object_frame(values: dict[str, list[Any]]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(cells, dtype=object) for name, cells in values.items()})
+
+
+def _arrow_values(column: pa.Array, name: str, first: int, errors: list[str | None]) -> list[Any]:
+    """A Parquet column's cells as Python values; invalid UTF-8 in a text cell becomes that row's error."""
+    try:
+        return list(column.to_pylist())
+    except UnicodeDecodeError:
+        pass
+    kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(kind)
+    raw = column.view(pa.large_binary() if pa.types.is_large_string(kind) else pa.binary())
+    cells: list[Any] = []
+    for offset, value in enumerate(raw.to_pylist()):
+        if value is None:
+            cells.append(None)
+            continue
+        try:
+            cells.append(value.decode("utf-8"))
+        except UnicodeDecodeError:
+            cells.append(value.decode("utf-8", "replace"))
+            if errors[offset] is None:
+                errors[offset] = f"row {first + offset}, column {name!r}: invalid UTF-8 (bytes shown as U+FFFD)"
+    return cells
+
+
+def _check_text_file(path: Path, fmt: str) -> None:
+    """Refuse a file that is really in another encoding or another format, saying which.
+
+    CSV: its first bytes (a UTF-16 byte-order mark, a ZIP / Excel, gzip or Parquet signature). JSONL, whose broken
+    lines are each a row's error: only a UTF-16 / UTF-32 file of JSON objects (every line would be broken).
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for magic, what in _NOT_UTF8.items():
+        if not head.startswith(magic):
+            continue
+        if fmt == "jsonl" and not _decodes_to_json(head, what):
+            return
+        raise InputError(f"{path}: is {what}, not UTF-8 {fmt}; convert it to UTF-8 {fmt} first")
+
+
+def _decodes_to_json(head: bytes, what: str) -> bool:
+    if not what.startswith("UTF-"):
+        return False
+    codec = {"UTF-16 text": "utf-16", "UTF-32 text": "utf-32"}[what]
+    try:
+        return head.decode(codec, errors="ignore").lstrip().startswith("{")
+    except UnicodeError:
+        return False
+
+
+def _refuse_bad_header(path: Path, header: list[str], line: int) -> None:
+    """Undecodable bytes in the header: the file is in another encoding (its names would come out garbled)."""
+    for name in header:
+        found = _BAD_UTF8.search(name)
+        if found:
+            byte = ord(found.group()) - 0xDC00  # surrogateescape keeps byte b as U+DC00 + b
+            raise InputError(
+                f"{path}: is not UTF-8 text (byte 0x{byte:02x} in the header, line {line}); "
+                "save it as UTF-8, e.g. `iconv -f latin1 -t utf-8 IN > OUT`"
+            )
 
 
 def _open_csv(path: Path) -> Any:
@@ -314,6 +394,9 @@ def _parse_json_line(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "invalid JSON (nested too deeply)"
     if not isinstance(value, dict):
         return None, f"a JSON {type(value).__name__}, not an object"
+    where = lone_surrogate_key(value)
+    if where is not None:  # valid JSON ("\\ud800") that no UTF-8 output can hold: kept with U+FFFD instead
+        return replace_surrogates(value), f"invalid Unicode (a lone surrogate escape) in {where}"
     return value, None
 
 
@@ -351,24 +434,16 @@ def output_schema(frame: pd.DataFrame, known: pa.Schema | None = None) -> pa.Sch
     return pa.schema(fields)
 
 
-def _as_text(value: Any) -> Any:
-    if is_missing(value) or isinstance(value, str):
-        return None if is_missing(value) else value
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    try:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _text_cells(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
-    """Non-text values in string columns as JSON text (``42`` -> ``"42"``, ``{"a": 1}`` -> its JSON)."""
+def _text_cells(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pd.DataFrame:
+    """Object columns as text cells (``42`` -> ``"42"``, ``{"a": 1}`` -> its JSON); with ``schema``, only the
+    columns it types as text (the others keep their values for their Arrow type)."""
     out = frame.copy()
     for name in frame.columns:
-        kind = schema.field(name).type
-        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)) and frame[name].dtype == object:
-            out[name] = [_as_text(v) for v in frame[name]]
+        if frame[name].dtype != object:
+            continue
+        kind = None if schema is None else schema.field(name).type
+        if kind is None or any(test(kind) for test in _TEXT_TYPES[:3]):
+            out[name] = pd.Series([cell_text(v) for v in frame[name]], index=frame.index, dtype=object)
     return out
 
 
@@ -376,12 +451,15 @@ def write_part(frame: pd.DataFrame, path: Path, fmt: str, schema: pa.Schema) -> 
     """Write one chunk (CSV without header) to ``path`` durably: temporary name, fsync, rename."""
     tmp = path.with_name(path.name + ".tmp")
     if fmt == "csv":
-        _text_cells(frame, schema).to_csv(tmp, header=False, index=False, lineterminator=CSV_LINE_END)
+        _text_cells(frame).to_csv(tmp, header=False, index=False, lineterminator=CSV_LINE_END)
     elif fmt == "jsonl":
-        body = frame.to_json(orient="records", lines=True, force_ascii=False, default_handler=str) if len(frame) else ""
+        names = [str(c) for c in frame.columns]
+        # Columns as numpy values (not itertuples, which widens float32 scores to float64 digits).
+        columns = [list(frame[c].to_numpy()) for c in frame.columns]
+        lines = (json_line(dict(zip(names, row))) for row in zip(*columns))
         # Characters that some line splitters (str.splitlines, JavaScript) treat as line ends, escaped.
-        body = body.translate(_LINE_SEPARATORS)
-        tmp.write_text(body if not body or body.endswith("\n") else body + "\n", encoding="utf-8")
+        body = "".join(line.translate(_LINE_SEPARATORS) + "\n" for line in lines)
+        tmp.write_text(body, encoding="utf-8")
     else:
         table = pa.Table.from_pandas(_text_cells(frame, schema), schema=schema, preserve_index=False)
         pq.write_table(table, tmp)

@@ -17,7 +17,7 @@ from stancekit.core.hashing import sha256_file, tensors_sha256
 from stancekit.core.inputs import text_list
 from stancekit.core.labels import first_segment
 from stancekit.core.text import TermLike, as_term, mark_entities, term_rows
-from stancekit.model import folder
+from stancekit.model import checks, folder
 from stancekit.model.experts import NgramExperts
 from stancekit.model.head import head_proba, softmax
 from stancekit.model.options import LoadOptions
@@ -87,7 +87,9 @@ class Classifier:
         weights-only unpickler, and only when no safetensors weights exist); a config asking for custom code
         (``auto_map``) is refused. Every tensor of the network must come from the folder (or, for a compact
         folder, its backbone package): a half-loaded model is an error, as is a weights file whose SHA-256
-        differs from the one recorded at save time.
+        differs from the one recorded at save time. So are NaN or inf weights (a diverged training run), missing
+        tokenizer files, and a tokenizer that does not fit the network's embedding table
+        (:mod:`stancekit.model.checks`).
 
         Args:
             name_or_path: a shipped name (``"stance"``), a folder name under the models folder, or a path.
@@ -96,13 +98,16 @@ class Classifier:
         Raises:
             ModelNotFoundError: no such model, or the folder is not a stancekit model.
             UnsafeModelError: pickle files without ``allow_pickle``, or custom code.
-            ModelLoadError: truncated, corrupted or incomplete weights.
+            ModelLoadError: truncated, corrupted or incomplete weights; NaN or inf in the network's weights (a
+                diverged training run); tokenizer files missing, or a tokenizer whose vocabulary does not fit the
+                network's embedding table.
         """
         opts = LoadOptions.from_any(options, **overrides)
         path = folder.resolve_model_path(name_or_path)
         spec, config = folder.read_spec(path, allow_pickle=opts.allow_pickle)
         tokenizer = folder.read_tokenizer(path, spec)
         model = folder.read_network(path, spec, config, allow_pickle=opts.allow_pickle)
+        checks.check_vocabulary(path, model, tokenizer)
         clf = cls(model, tokenizer, spec, options=opts)
         clf.experts = folder.read_experts(path, spec) if opts.experts else None
         clf.path = path
@@ -159,6 +164,31 @@ class Classifier:
         extra = [repr(sorted(self.spec.to_dict().items())), dtype_name(self.dtype), self.backend, experts]
         extra += [f"batch={self.batch_size}", f"tokens={self.max_tokens}"]
         return tensors_sha256({**self.model.state_dict(), **expert_tensors}, extra)
+
+    def fingerprint_fields(self) -> dict[str, Any]:
+        """What :meth:`fingerprint` covers, field by field (so that a refused resume can name what differs):
+        the network's weights, the experts (off, or their weight, temperature and tensors), each spec field
+        (temperature, label bias, max length, markers, ...), device, dtype, backend as resolved, batch budget
+        (bf16 results depend on the batch shapes)."""
+        experts = "off" if self.experts is None else tensors_sha256(
+            self.experts.tensors(), [repr((self.experts.weight, self.experts.temperature))]
+        )  # fmt: skip
+        spec = {f"spec.{key}": value for key, value in sorted(self.spec.to_dict().items())}
+        return {
+            "weights": tensors_sha256(dict(self.model.state_dict()), []),
+            "experts": experts,
+            **spec,
+            "device": str(self.device),
+            "dtype": dtype_name(self.dtype),
+            "backend": self._resolved_backend(),
+            "batch_size": self.batch_size,
+            "max_tokens": self.max_tokens,
+        }
+
+    def _resolved_backend(self) -> str:
+        """The engine's backend, after ``auto`` is resolved (building the engine if it is not built yet)."""
+        _ = self.engine
+        return str(self.backend)
 
     # ------------------------------------------------------------------------------------------------- prediction
     def check_inputs(self, *, targets: bool, holders: bool) -> None:

@@ -23,6 +23,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from stancekit.core.errors import ModelLoadError, ModelNotFoundError, UnsafeModelError
 from stancekit.core.hashing import sha256_file
+from stancekit.model import checks
 from stancekit.model import experts as ngram
 from stancekit.model.backbones import backbone_path
 from stancekit.model.spec import ModelSpec
@@ -214,20 +215,25 @@ def read_spec(path: Path, *, allow_pickle: bool) -> tuple[ModelSpec, Any]:
 
 
 def read_tokenizer(path: Path, spec: ModelSpec) -> Any:
-    """The folder's tokenizer (or, where it has none, its backbone's)."""
+    """The folder's tokenizer (or, where it has none, its backbone's); one whose vocabulary files are missing is
+    a :class:`ModelLoadError` (:func:`~stancekit.model.checks.check_tokenizer_files`)."""
     tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
     if tok_dir == path:
         _refuse_custom_code(path, read_json(path / "tokenizer_config.json"), "tokenizer_config.json")
     try:
-        return AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
     except (OSError, ValueError, TypeError) as exc:
         raise ModelLoadError(f"{tok_dir}: cannot load the tokenizer: {exc}") from exc
+    checks.check_tokenizer_files(tok_dir, tokenizer, has_backbone=bool(spec.backbone))
+    return tokenizer
 
 
 def read_network(path: Path, spec: ModelSpec, config: Any, *, allow_pickle: bool) -> PreTrainedModel:
-    """The network with every tensor from the folder (or its backbone package), in eval mode."""
+    """The network with every tensor from the folder (or its backbone package), in eval mode; NaN or inf in the
+    final weights (after a delta is added to the backbone) is a :class:`ModelLoadError`."""
     model = AutoModelForSequenceClassification.from_config(config)
     _copy_weights(path, model, _full_state(path, spec, model, allow_pickle=allow_pickle))
+    checks.check_finite(path, model)
     return model.eval()
 
 

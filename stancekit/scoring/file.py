@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,15 +17,16 @@ from typing import Any
 
 import pyarrow as pa
 
-from stancekit.core.errors import ConfigError, InputError, OutputExistsError
+from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.progress import make_progress
 from stancekit.core.text import Target, TermLike, as_term
 from stancekit.core.version import __version__
 from stancekit.io.documents import DocumentSource
+from stancekit.io.paths import check_input_file, check_output_file
 from stancekit.io.tables import TableChunk, TableSource, assemble, file_format, is_missing, write_part
 from stancekit.model.classifier import Classifier
 from stancekit.scoring.frame import check_holder_options, prediction_columns, score_frame
-from stancekit.scoring.resume import ScoringInterrupted, partial_dir, prepare_partial, write_state
+from stancekit.scoring.resume import RunLock, ScoringInterrupted, partial_dir, prepare_partial, write_state
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +59,38 @@ class _Request:
     chunk_rows: int = 10_000
     target_terms: list[Target] = field(default_factory=list)  # the targets with their aliases
     holder_term: Target | None = None  # the holder with its aliases
+    identity: tuple[int, ...] = ()  # the input file's (device, inode, size, mtime, ctime) when the run started
+
+
+def _identity(path: Path) -> tuple[int, ...]:
+    # ctime too: a rewrite that keeps the size and puts the old mtime back (os.utime) still changes it.
+    stat = path.stat()
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _check_unchanged(req: _Request) -> None:
+    """Stop if the input was rewritten, replaced or touched since the run started (its rows would mix)."""
+    try:
+        now = _identity(req.src)
+    except OSError as exc:
+        raise InputError(f"{req.src}: the input disappeared during the run ({exc.strerror})") from exc
+    if now != req.identity:
+        raise InputError(
+            f"{req.src}: the input file changed during the run (size, modification time or inode differ from "
+            "when it started); nothing more is written. Score a copy that stays put, then run again with --force"
+        )
 
 
 def _check_request(clf: Classifier, req: _Request, *, force: bool) -> None:
     if isinstance(req.chunk_rows, bool) or not isinstance(req.chunk_rows, int) or req.chunk_rows < 1:
         raise ConfigError(f"chunk_rows (--chunk-rows) must be a positive number of rows, got {req.chunk_rows!r}")
+    check_input_file(req.src)
     file_format(req.src)
     if req.out_fmt == "txt":
         raise InputError(f"{req.dst}: cannot write a table as .txt; use .csv, .jsonl or .parquet")
-    if req.dst.exists() and not force:
-        raise OutputExistsError(f"{req.dst} exists; pass --force (force=True) to overwrite it")
-    if req.src.exists() and req.dst.resolve() == req.src.resolve():
+    if req.dst.exists() and req.dst.resolve() == req.src.resolve():
         raise InputError(f"{req.dst}: output would overwrite the input")
-    if not req.dst.parent.exists():
-        raise InputError(f"{req.dst}: folder {req.dst.parent} does not exist")
+    check_output_file(req.dst, force=force)
     if clf.spec.is_pair and not req.targets and not req.target_column:
         raise InputError(f"{req.src}: a stance model needs a target: give --target T or --target-column C")
     if not clf.spec.is_pair and (req.targets or req.target_column):
@@ -117,14 +135,17 @@ def _output_schema(clf: Classifier, req: _Request, source: TableSource | Documen
 
 
 def _fingerprint(clf: Classifier, req: _Request) -> dict[str, Any]:
-    """What a resumed run must share with the interrupted one."""
+    """What a resumed run must share with the interrupted one: the input file as it was, every setting of the
+    model that changes a score (each its own field, so that a refusal names it), and the run's options."""
     stat = req.src.stat()
     return {
         "stancekit": __version__,
         "input": str(req.src.resolve()),
         "input_size": stat.st_size,
         "input_mtime_ns": stat.st_mtime_ns,
-        "model": clf.fingerprint(),
+        "input_inode": stat.st_ino,
+        "input_ctime_ns": stat.st_ctime_ns,  # a rewrite that puts the old mtime back still changes it
+        **{f"model.{key}": value for key, value in clf.fingerprint_fields().items()},
         "text_column": req.text_column,
         "target_column": req.target_column,
         "targets": list(req.targets),
@@ -203,6 +224,7 @@ def _commit_chunks(
     for chunk in source.chunks(skip_chunks=int(state["chunks_done"])):
         scored = _score_chunk(clf, req, chunk, seen, bar)
         index = int(state["chunks_done"])
+        _check_unchanged(req)  # before the commit: a chunk read from a rewritten file is never kept
         write_part(scored, parts_dir / f"part-{index:06d}", req.out_fmt, schema)
         state.update(
             chunks_done=index + 1,
@@ -251,11 +273,13 @@ def score_file(
         resume: continue an interrupted run of the same command from its last committed chunk.
 
     Raises:
-        InputError: unreadable input, unknown format, missing column, no target for a stance model, or a resume
-            whose input, model or settings differ from the interrupted run.
+        InputError: unreadable input, unknown format, missing column, no target for a stance model, an output
+            path that cannot be written, a resume whose input, model or settings differ from the interrupted run
+            (the differing fields are named), or an input file that changed during the run.
         ConfigError: a chunk size that is not a positive number of rows; a set of targets (its order is arbitrary).
         OutputExistsError: the output exists and ``force`` is False, or an interrupted run's chunks exist and
             neither ``resume`` nor ``force`` is given.
+        OutputLockedError: another live run is writing the same output (its pid is named).
         ScoringInterrupted: Ctrl-C; the finished chunks are kept for ``resume=True``.
     """
     if isinstance(targets, (set, frozenset)):
@@ -271,15 +295,19 @@ def score_file(
                    None if holder_term is None else holder_term.name, holder_column, id_column, chunk_rows,
                    terms, holder_term)  # fmt: skip
     _check_request(clf, req, force=force)
-    source = _open_source(clf, req)
+    req.identity = _identity(src)
+    fingerprint = _fingerprint(clf, req)
+    source = _open_source(clf, req)  # structural problems stop here, before anything is written
     schema = _output_schema(clf, req, source)
-    parts_dir = partial_dir(dst)
-    state = prepare_partial(parts_dir, _fingerprint(clf, req), resume=resume, force=force, total=source.rows)
-    if state["chunks_done"]:
-        logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], parts_dir)
-    _run_chunks(clf, req, source, schema, state, progress)
-    assemble([parts_dir / f"part-{i:06d}" for i in range(int(state["chunks_done"]))], dst, req.out_fmt, schema)
-    shutil.rmtree(parts_dir, ignore_errors=True)
+    with RunLock(partial_dir(dst), dst) as lock:  # one run per output, held until the output is complete
+        state = prepare_partial(lock, fingerprint, resume=resume, force=force, total=source.rows)
+        if state["chunks_done"]:
+            logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], lock.folder)
+        _run_chunks(clf, req, source, schema, state, progress)
+        _check_unchanged(req)
+        parts = [lock.folder / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
+        assemble(parts, dst, req.out_fmt, schema)
+        lock.remove()
     summary = ScoreSummary(src, dst, int(state["rows_out"]), int(state["errors"]), int(state["truncated"]),
                            int(state["resumed_from"]))  # fmt: skip
     logger.info("scored %s", asdict(summary))

@@ -248,7 +248,9 @@ def test_training_with_holders(tmp_path: Path) -> None:
         bad = tmp_path / "nohold.csv"
         pd.DataFrame(rows, columns=["text", "target", "holder", "label"]).drop(columns="holder").to_csv(bad)
         stancekit.train(
-            stancekit.TrainingConfig(**(config | {"uses_holder": True, "train": [{"path": str(bad)}]})),
+            stancekit.TrainingConfig(
+                **(config | {"output_dir": str(tmp_path / "out3"), "uses_holder": True, "train": [{"path": str(bad)}]})
+            ),
             progress=False,
         )
 

@@ -148,7 +148,7 @@ def test_resume_refuses_a_different_input_or_model(
     with pytest.raises(InputError, match="differs in model"):
         score_file(other, src, dst, chunk_rows=10, resume=True, progress=False)
     os.utime(src, ns=(1, 1))
-    with pytest.raises(InputError, match="differs in input_mtime_ns"):
+    with pytest.raises(InputError, match="differs in input_ctime_ns, input_mtime_ns"):
         score_file(clf, src, dst, chunk_rows=10, resume=True, progress=False)
     with pytest.raises(FileExistsError, match="interrupted run"):
         score_file(clf, src, dst, chunk_rows=10, progress=False)

@@ -50,6 +50,7 @@ def test_folder_with_a_pickle_is_refused_with_the_reason(
         load(folder)
     (folder / "pytorch_model.bin").unlink()
     (folder / "extra.pkl").write_bytes(b"x")
+    (tmp_path / "x.csv").write_text("text\nhello\n")  # a real input: the paths are checked before the model
     assert main(["score", str(tmp_path / "x.csv"), "--model", str(folder), "-o", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
     assert "extra.pkl" in err and "--allow-pickle" in err and "Traceback" not in err
