@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stancekit {args.command}: interrupted; no output was written", file=sys.stderr)
         return 130
     finally:
-        if main_thread:
+        # After an interrupt, _stop_now stays: another Ctrl-C during the interpreter's shutdown exits quietly.
+        if main_thread and signal.getsignal(signal.SIGINT) is not _stop_now:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -299,14 +299,20 @@ def score_file(
     fingerprint = _fingerprint(clf, req)
     source = _open_source(clf, req)  # structural problems stop here, before anything is written
     schema = _output_schema(clf, req, source)
+    state: dict[str, Any] = {"rows_in": 0}
     with RunLock(partial_dir(dst), dst) as lock:  # one run per output, held until the output is complete
-        state = prepare_partial(lock, fingerprint, resume=resume, force=force, total=source.rows)
-        if state["chunks_done"]:
-            logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], lock.folder)
-        _run_chunks(clf, req, source, schema, state, progress)
-        _check_unchanged(req)
-        parts = [lock.folder / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
-        assemble(parts, dst, req.out_fmt, schema)
+        try:
+            state = prepare_partial(lock, fingerprint, resume=resume, force=force, total=source.rows)
+            if state["chunks_done"]:
+                logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], lock.folder)
+            _run_chunks(clf, req, source, schema, state, progress)
+            _check_unchanged(req)
+            parts = [lock.folder / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
+            assemble(parts, dst, req.out_fmt, schema)
+        except ScoringInterrupted:
+            raise
+        except KeyboardInterrupt:  # between the chunks (or while assembling): what is committed stays
+            raise ScoringInterrupted(int(state["rows_in"]), source.rows, lock.folder) from None
         lock.remove()
     summary = ScoreSummary(src, dst, int(state["rows_out"]), int(state["errors"]), int(state["truncated"]),
                            int(state["resumed_from"]))  # fmt: skip

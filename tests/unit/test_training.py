@@ -332,14 +332,16 @@ def test_distillation_teaches_the_teachers_labels(tmp_path: Path, tiny_backbone:
         )
         out = stancekit.train(config, progress=False)
         student = stancekit.load(out, device="cpu", dtype="float32")
-        # total variation distance between the student's and the teacher's probabilities, mean over the rows
-        distance = float(np.abs(student.network_proba(texts, targets) - taught_proba).sum(axis=1).mean() / 2)
-        return distance, json.loads((out / "metrics.json").read_text())
+        # The share of rows whose label is the teacher's. (Not a distance between the probabilities: the checkpoint
+        # kept is the first that reaches the best validation score, which labels match before the probabilities
+        # converge.)
+        agreement = float(np.mean(student.network_proba(texts, targets).argmax(axis=1) == taught))
+        return agreement, json.loads((out / "metrics.json").read_text())
 
     from_teacher, metrics = run(1.0)
     from_gold, _ = run(0.0)
-    assert from_teacher < 0.15, from_teacher
-    assert from_gold > 0.5, from_gold  # gold alone: "none", which the teacher does not say
+    assert from_teacher == 1.0, from_teacher
+    assert from_gold == float(np.mean(taught == 2)), from_gold  # gold alone: "none", which the teacher never says
     info = metrics["distillation"]["sources"][str(gold_file)]
     assert info["teacher"] == str(teacher_dir) and info["rows"] == 24
     assert info["teacher_agrees_with_gold"] == pytest.approx(float(np.mean(taught == 2)), abs=1e-4)

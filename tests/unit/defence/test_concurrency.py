@@ -135,7 +135,9 @@ def test_a_second_interrupt_while_stopping_exits_without_a_traceback(tmp_path: P
     proc.send_signal(signal.SIGINT)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    # 130: stopped by the handlers; -SIGINT: the second one landed after Python's shutdown had put the default
+    # handler back, which ends the process silently (a shell shows 130 for both).
+    assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err and ("stopped at once" in err or "--resume" in err)
 
 
