@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stancekit.analysis.table import summarize
+from stancekit.analysis.text_view import plural, share_text, signed
+from stancekit.core.deps import require
 from stancekit.core.text import Target, TargetsLike, parse_targets
 from stancekit.core.version import __version__
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 _FAVOR = (0x21, 0x66, 0xAC)
 _AGAINST = (0xB2, 0x18, 0x2B)
+_BAR_COLORS = {"favor": "var(--favor)", "against": "var(--against)"}  # mixed / none: grey
 
 
 def _frame(table: pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -77,8 +80,8 @@ def heatmap_png(
     Returns:
         The PNG bytes; also written to ``path`` when given.
     """
-    from matplotlib.colors import TwoSlopeNorm
-    from matplotlib.figure import Figure
+    TwoSlopeNorm = require("matplotlib.colors", "report", purpose="the heat map").TwoSlopeNorm
+    Figure = require("matplotlib.figure", "report", purpose="the heat map").Figure
 
     frame = _frame(table)
     docs = _documents(frame)
@@ -131,21 +134,42 @@ def _mix(rgb: tuple[int, int, int], strength: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _highlight(sentence: str, terms: Sequence[str]) -> Any:
-    """The sentence as HTML, each mention of ``terms`` wrapped in <mark>."""
+def _highlight(sentence: str, targets: Sequence[Target], holder: Target | None = None) -> Any:
+    """The sentence as HTML, every mention of a target (name or alias) wrapped in ``<mark>``, every mention of
+    the holder in ``<mark class="holder">``; where two overlap the earlier, then the longer, is kept."""
     from markupsafe import Markup, escape
 
-    spans: list[tuple[int, int]] = []
-    for term in dict.fromkeys(terms):
-        for m in Target(term).pattern().finditer(sentence):
-            if not any(a < m.end() and m.start() < b for a, b in spans):
-                spans.append((m.start(), m.end()))
+    found = [(a, b, "") for t in targets for a, b in t.spans(sentence)]
+    found += [] if holder is None else [(a, b, ' class="holder"') for a, b in holder.spans(sentence)]
     out, last = [], 0
-    for a, b in sorted(spans):
-        out += [str(escape(sentence[last:a])), f"<mark>{escape(sentence[a:b])}</mark>"]
+    for a, b, css in sorted(found, key=lambda f: (f[0], -f[1])):
+        if a < last:
+            continue  # overlaps a mention already marked
+        out += [str(escape(sentence[last:a])), f"<mark{css}>{escape(sentence[a:b])}</mark>"]
         last = b
     out.append(str(escape(sentence[last:])))
     return Markup("".join(out))
+
+
+def _terms(frame: pd.DataFrame, targets: TargetsLike | None) -> tuple[list[Target], Target | None]:
+    """The targets and the holder with every alias known: from ``targets=``, else the aliases :func:`analyze`
+    keeps in the table's ``attrs``, else the names; with, in every case, each alias the table records as matched."""
+    attrs = getattr(frame, "attrs", {}) or {}
+    names = list(dict.fromkeys(str(t) for t in frame["target"]))
+    given = {t.name: t for t in parse_targets(targets if targets is not None else attrs.get("targets") or names)}
+    found = frame[frame["mentioned"].astype(bool)] if "matched_alias" in frame.columns else frame.iloc[:0]
+    out = []
+    for n in names:
+        base = given.get(n, Target(n))
+        seen = [str(a) for a in found.loc[found["target"] == n, "matched_alias"].dropna().unique()]
+        out.append(Target(base.name, tuple(dict.fromkeys([*base.aliases, *seen]))))
+    if "holder" not in frame.columns:
+        return out, None
+    holder_name = str(frame["holder"].iloc[0])
+    aliases = list((attrs.get("holder") or {}).get(holder_name, []))
+    if "matched_holder_alias" in frame.columns:
+        aliases += [str(a) for a in frame["matched_holder_alias"].dropna().unique()]
+    return out, Target(holder_name, tuple(dict.fromkeys(aliases)))
 
 
 def _summary_rows(
@@ -162,12 +186,12 @@ def _summary_rows(
             {
                 **rec,
                 "aliases": aliases.get(rec["target"], ""),
-                "share_favor": "—" if rec["share_favor"] is None else f"{100 * rec['share_favor']:.0f}%",
-                "share_against": "—" if rec["share_against"] is None else f"{100 * rec['share_against']:.0f}%",
-                "score_text": "—" if score is None else f"{score:+.2f}",
+                "share_favor": share_text(rec["favor"], rec["share_favor"]),
+                "share_against": share_text(rec["against"], rec["share_against"]),
+                "score_text": signed(score),
                 "bar_width": width,
                 "bar_left": 60 if score is None or score >= 0 else 60 - width,
-                "bar_color": "var(--favor)" if score is not None and score >= 0 else "var(--against)",
+                "bar_color": _BAR_COLORS.get(rec["stance"], "var(--none)"),  # the verdict's color, never the score's
             }
         )
         for d in rec["decisive"]:
@@ -180,25 +204,29 @@ def _cell(target: str, r: dict[str, Any]) -> dict[str, Any]:
     label = r["label"]
     color = _mix(_FAVOR if margin >= 0 else _AGAINST, abs(margin)) if label != "none" else "#f3f3f3"
     title = f"{target}: {label} (favor {r['p_favor']:.2f}, against {r['p_against']:.2f}, none {r['p_none']:.2f})" + (
-        f"; mentioned as '{r['matched_alias']}'" if r["mentioned"] else "; not mentioned"
+        f"; mentioned as '{r.get('matched_alias') or target}'" if r["mentioned"] else "; not mentioned"
     )
     return {"label": label, "p": r[f"p_{label}"], "color": color, "mentioned": bool(r["mentioned"]), "title": title}
 
 
 def _sentence_rows(
-    part: pd.DataFrame, targets: list[str], doc_id: str | None, decisive: set[tuple[str | None, int]]
+    part: pd.DataFrame,
+    terms: tuple[list[Target], Target | None],
+    doc_id: str | None,
+    decisive: set[tuple[str | None, int]],
 ) -> list[dict[str, Any]]:
+    target_terms, holder = terms
+    targets = [t.name for t in target_terms]
     rows = []
     for s_key, group in part.groupby("sentence_index", sort=True):
         s_idx = int(str(s_key))
         recs = {str(r["target"]): {str(k): v for k, v in r.items()} for r in group.to_dict("records")}
         cells = [_cell(t, recs[t]) for t in targets]
-        terms = [recs[t]["matched_alias"] for t in targets if recs[t]["mentioned"] and recs[t].get("matched_alias")]
         first = group.iloc[0]
         rows.append(
             {
                 "index": s_idx,
-                "html": _highlight(str(first["sentence"]), terms),
+                "html": _highlight(str(first["sentence"]), target_terms, holder),
                 "cells": cells,
                 "mentions": sum(c["mentioned"] for c in cells),
                 "sentiment": first["sentiment"] if "sentiment" in part.columns else None,
@@ -209,7 +237,7 @@ def _sentence_rows(
 
 
 def _render(context: dict[str, Any]) -> str:
-    import jinja2  # the report's template engine
+    jinja2 = require("jinja2", "report", purpose="the HTML report")  # the report's template engine
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("stancekit", "templates"),
@@ -235,7 +263,9 @@ def write_report(
         table: the per-sentence table (one or several documents).
         path: the .html file to write.
         title: page title (default: "Who stands where").
-        targets: the targets with their aliases, to list the aliases in the summary (optional).
+        targets: the targets with their aliases, listed in the summary; every mention of a name or an alias is
+            highlighted (default: the aliases :func:`~stancekit.analysis.table.analyze` keeps in the table's
+            ``attrs``; a table without them has the names and the aliases it records as matched highlighted).
         png: also write the heat map of the (first) document here.
         models: the model names, for the page's footer.
         top: decisive sentences quoted per target.
@@ -244,20 +274,23 @@ def write_report(
         ``path``.
     """
     frame = _frame(table)
-    aliases = {t.name: ", ".join(t.aliases) for t in parse_targets(targets)} if targets is not None else {}
+    listed = targets if targets is not None else (frame.attrs.get("targets") or None)
+    aliases = {t.name: ", ".join(t.aliases) for t in parse_targets(listed)} if listed is not None else {}
     target_names = list(dict.fromkeys(frame["target"]))
     holder = str(frame["holder"].iloc[0]) if "holder" in frame.columns else None
     several = "document" in frame.columns
     summary_rows, decisive = _summary_rows(summarize(frame, top=top), aliases, several)
+    terms = _terms(frame, targets)
     documents: list[dict[str, Any]] = [
         {
             "id": doc_id,
-            "rows": _sentence_rows(part, target_names, doc_id, decisive),
+            "rows": _sentence_rows(part, terms, doc_id, decisive),
             "heatmap": base64.b64encode(heatmap_png(part, title=None)).decode("ascii"),
         }
         for doc_id, part in _documents(frame)
     ]
-    subtitle = f"{len(documents)} document(s), {sum(len(d['rows']) for d in documents)} sentences, targets: "
+    n_sentences = sum(len(d["rows"]) for d in documents)
+    subtitle = f"{plural(len(documents), 'document')}, {plural(n_sentences, 'sentence')}, targets: "
     subtitle += ", ".join(target_names) + (f"; holder: {holder}" if holder else "")
     html = _render(
         {"title": title or "Who stands where", "subtitle": subtitle, "version": __version__, "holder": holder,

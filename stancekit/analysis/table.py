@@ -100,7 +100,9 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
         ``matched_alias`` (that word, or None), ``holder``, ``holder_mentioned`` and ``matched_holder_alias``
         (when a holder is given), ``label``, ``p_<label>`` per stance
         label, ``truncated``, and (with a sentiment model) ``sentiment`` and ``sentiment_p_<label>``.
-        Sentences that do not mention a target are scored too, and marked ``mentioned=False``.
+        Sentences that do not mention a target are scored too, and marked ``mentioned=False``. The frame's
+        ``attrs`` hold the targets' and the holder's aliases (``{"targets": {name: [aliases]}, "holder": ...}``),
+        which :func:`~stancekit.analysis.report.write_report` highlights.
 
     Raises:
         InputError: an empty document (named, when several are given), no targets, an empty or repeated
@@ -118,7 +120,14 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
     senti = _model(sentiment) if sentiment is not None else None
     senti_proba = senti.predict_proba(all_sentences, progress=progress) if senti is not None else None
     rows = _rows(split, target_list, holder_term, several, (stance, scored), (senti, senti_proba))
-    return pd.DataFrame(rows) if as_frame else rows
+    if not as_frame:
+        return rows
+    frame = pd.DataFrame(rows)
+    # The aliases travel with the table, so that a report of it highlights every mention (not only the first).
+    frame.attrs["targets"] = {t.name: list(t.aliases) for t in target_list}
+    if holder_term is not None:
+        frame.attrs["holder"] = {holder_term.name: list(holder_term.aliases)}
+    return frame
 
 
 def _split_documents(docs: list[tuple[str | None, str]], several: bool) -> list[tuple[str | None, list[str]]]:
@@ -188,17 +197,19 @@ def summarize(
 ) -> pd.DataFrame:
     """One row per document and target from an :func:`analyze` table: the document's verdict.
 
-    Everything is computed over the sentences that mention the target (by name or alias):
+    Everything is computed over the sentences that mention the target (by name or alias), by the one summary
+    rule of :func:`stancekit.core.aggregate.verdict` (so the stance never disagrees with the shares and the score
+    beside it):
 
     - ``mentions``: how many sentences mention it, of ``sentences``;
     - ``favor``, ``against``, ``none``: label counts among them, and ``share_favor`` / ``share_against``;
-    - ``score``: the stance the sentences add up to, in [-1, 1] (positive: favor): the mean of
-      ``p_favor - p_against`` over them, each weighted by ``1 - p_none`` (``rule="confidence"``, the default: a
-      sentence that takes a side counts more than one that only names the target) or unweighted
-      (``rule="mean"``); see :mod:`stancekit.core.aggregate`;
-    - ``stance``: ``favor`` / ``against`` when ``score`` leans that way by at least ``threshold`` and at least
-      one sentence is labelled so, else ``mixed`` (both sides present) or ``none``; ``not mentioned`` when no
-      sentence mentions the target;
+    - ``score``: the stance the sentences add up to, in [-1, 1] (positive: favor): the mean of each sentence's
+      ``p_favor - p_against`` toward its own label (0 for a sentence labelled none), each weighted by
+      ``1 - p_none`` (``rule="confidence"``, the default: a sentence that takes a side counts more than one that
+      only names the target) or unweighted (``rule="mean"``);
+    - ``stance``: ``none`` when no sentence takes a side; ``favor`` when some are labelled favor and none against,
+      or favor sentences outnumber against ones and ``score`` is at least ``threshold``; ``against`` the same way;
+      ``mixed`` otherwise (both sides present); ``not mentioned`` when no sentence mentions the target;
     - ``decisive``: up to ``top`` mentioning sentences with the largest ``|p_favor - p_against|`` (favor or
       against only), each ``{"sentence_index", "sentence", "label", "margin"}``, strongest first.
 
@@ -233,25 +244,21 @@ def _decisive(mentioned: pd.DataFrame, top: int) -> list[dict[str, Any]]:
 
 
 def _summary_row(group: pd.DataFrame, top: int, rule: Rule, threshold: float) -> dict[str, Any]:
-    """The summary of one document x target group of an analyze() table."""
-    mentioned = group[group["mentioned"].astype(bool)]
-    n = len(mentioned)
-    counts = mentioned["label"].value_counts()
-    favor, against = int(counts.get("favor", 0)), int(counts.get("against", 0))
+    """The summary of one document x target group of an analyze() table (every figure from one :func:`verdict`)."""
+    mentioned = group["mentioned"].astype(bool)
     result = verdict(
         group["p_favor"].to_numpy(), group["p_against"].to_numpy(), group["p_none"].to_numpy(),
-        group["mentioned"].astype(bool).to_numpy().astype(float), group["label"].to_numpy(), rule=rule,
-        threshold=threshold,
+        mentioned.to_numpy().astype(float), group["label"].to_numpy(), rule=rule, threshold=threshold,
     )  # fmt: skip
     return {
         "sentences": int(group["sentence_index"].nunique()),
-        "mentions": n,
-        "favor": favor,
-        "against": against,
-        "none": n - favor - against,
-        "share_favor": favor / n if n else None,
-        "share_against": against / n if n else None,
+        "mentions": result.mentions,
+        "favor": result.favor,
+        "against": result.against,
+        "none": result.none,
+        "share_favor": result.share_favor,
+        "share_against": result.share_against,
         "score": result.score,
         "stance": result.stance,
-        "decisive": _decisive(mentioned, top),
+        "decisive": _decisive(group[mentioned], top),
     }

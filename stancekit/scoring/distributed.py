@@ -20,9 +20,11 @@ score it and write Parquet shards.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from stancekit.core.errors import ConfigError, InputError, MissingDependencyError, OutputExistsError
+from stancekit.core.deps import require
+from stancekit.core.errors import ConfigError, InputError, OutputExistsError
 from stancekit.core.text import Target, TermLike
 from stancekit.io.tables import FORMATS, TableSource
 from stancekit.model.classifier import Classifier
@@ -42,12 +45,8 @@ __all__ = ["read_dataset", "score_dataset", "score_path"]
 
 
 def _ray() -> Any:
-    try:
-        import ray  # optional: the 'ray' extra
-        import ray.data
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise MissingDependencyError("the Ray engine needs Ray Data: pip install 'stancekit[ray]'") from exc
-    return ray
+    require("ray.data", "ray", purpose="the Ray engine")  # optional: the 'ray' extra
+    return require("ray", "ray", purpose="the Ray engine")
 
 
 class _Scorer:
@@ -181,37 +180,73 @@ def score_path(
     force: bool = False,
     progress: bool = True,
     log_to_driver: bool = False,
+    ray_log_level: int | None = None,
     **kwargs: Any,
 ) -> Path:
     """Score a CSV / JSONL / Parquet file or folder on Ray into a folder of Parquet shards, in input order.
 
     Joins the cluster at ``address`` (or the one already initialised, or starts a local Ray, stopped again at the
     end). ``kwargs`` go to :func:`score_dataset` (columns, targets, holders, workers, ``options``...).
+    ``ray_log_level`` (e.g. ``logging.ERROR``) is the level of the lines Ray and Ray Data print to the console
+    during the run (``None``: Ray's own, info); their full logs stay in Ray's session folder either way.
 
     Raises:
         ConfigError: an output named like a file (``.csv``, ``.parquet``...: the output is a folder).
         OutputExistsError: it exists without ``force``.
     """
     ray = _ray()
-    out = Path(output_dir)
-    if out.suffix.lower() in FORMATS:
-        raise ConfigError(f"{out}: the Ray engine writes a folder of Parquet shards; give a folder name")
+    out = output_folder(output_dir)
     if out.exists():
         if not force:
             raise OutputExistsError(f"{out} exists; pass --force (force=True) to overwrite it")
         shutil.rmtree(out)
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, include_dashboard=False, log_to_driver=log_to_driver)
-    try:
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True
-        context.enable_progress_bars = progress
-        score_dataset(read_dataset(input_path), model, **kwargs).write_parquet(str(out))
-    finally:
+    with _console_level(ray_log_level):
+        started = not ray.is_initialized()
         if started:
-            ray.shutdown()
+            init: dict[str, Any] = {} if ray_log_level is None else {"logging_level": ray_log_level}
+            ray.init(address=address, include_dashboard=False, log_to_driver=log_to_driver, **init)
+        try:
+            context = ray.data.DataContext.get_current()
+            context.execution_options.preserve_order = True
+            context.enable_progress_bars = progress
+            score_dataset(read_dataset(input_path), model, **kwargs).write_parquet(str(out))
+        finally:
+            if started:
+                ray.shutdown()
     return out
+
+
+def output_folder(output_dir: str | os.PathLike[str]) -> Path:
+    """The folder :func:`score_path` writes: any name, dots included (``tweets.scored``, ``run.v2``), except one
+    ending in a table extension, which would be mistaken for a single file.
+
+    Raises:
+        ConfigError: a name ending in ``.csv``, ``.jsonl``, ``.ndjson``, ``.parquet``, ``.pq`` or ``.txt``.
+    """
+    out = Path(output_dir)
+    if out.suffix.lower() in FORMATS:
+        raise ConfigError(
+            f"{out}: the Ray engine writes a folder of Parquet shards, not a {out.suffix} file; give a folder name "
+            f"(e.g. {out.with_suffix('.scored')})"
+        )
+    return out
+
+
+@contextmanager
+def _console_level(level: int | None) -> Iterator[None]:
+    """Ray Data's console handlers at ``level`` for the run (its log file keeps everything), then as they were."""
+    handlers = [] if level is None else [
+        h for h in logging.getLogger("ray.data").handlers
+        if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+    ]  # fmt: skip
+    before = [h.level for h in handlers]
+    for h in handlers:
+        h.setLevel(max(h.level, level or 0))
+    try:
+        yield
+    finally:
+        for h, old in zip(handlers, before):
+            h.setLevel(old)
 
 
 def read_dataset(path: str | os.PathLike[str], *, text_columns: Sequence[str] = ()) -> Any:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from stancekit.core.errors import InputError
 from stancekit.core.text import TermLike, as_term, parse_targets
@@ -15,6 +17,7 @@ from stancekit.io.tables import expand_targets, is_missing
 from stancekit.model.classifier import Classifier
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+DATASET_BATCH_ROWS = 1024  # rows per Dataset.map batch: the inference loop sorts and re-batches inside each
 
 
 def cell_error(value: Any, what: str) -> str | None:
@@ -71,43 +74,170 @@ def _row_errors(
     return errors, texts, tgts, holders
 
 
+@overload
+def score_frame(
+    clf: Classifier,
+    frame: pd.DataFrame,
+    *,
+    text: str | None = ...,
+    target: str | None = ...,
+    text_column: str | None = ...,
+    target_column: str | None = ...,
+    targets: TermLike | Sequence[TermLike] | None = ...,
+    holder: TermLike | None = ...,
+    holder_column: str | None = ...,
+    row_errors: Sequence[str | None] | None = ...,
+    progress: Any = ...,
+    batch_size: int = ...,
+) -> pd.DataFrame: ...
+@overload
 def score_frame(
     clf: Classifier,
     frame: Any,
     *,
-    text_column: str = "text",
-    target_column: str | None = None,
-    targets: TermLike | Sequence[TermLike] | None = None,
-    holder: TermLike | None = None,
-    holder_column: str | None = None,
-    row_errors: Sequence[str | None] | None = None,
-    progress: Any = False,
-) -> pd.DataFrame:
+    text: str | None = ...,
+    target: str | None = ...,
+    text_column: str | None = ...,
+    target_column: str | None = ...,
+    targets: TermLike | Sequence[TermLike] | None = ...,
+    holder: TermLike | None = ...,
+    holder_column: str | None = ...,
+    row_errors: Sequence[str | None] | None = ...,
+    progress: Any = ...,
+    batch_size: int = ...,
+) -> Any: ...
+def score_frame(
+    clf,
+    frame,
+    *,
+    text=None,
+    target=None,
+    text_column=None,
+    target_column=None,
+    targets=None,
+    holder=None,
+    holder_column=None,
+    row_errors=None,
+    progress=False,
+    batch_size=DATASET_BATCH_ROWS,
+):
     """Score a table: the input columns plus the label, ``p_<label>`` columns, ``truncated`` and ``error``.
+
+    A pandas DataFrame comes back as a DataFrame; a ``datasets.Dataset`` as a Dataset (scored with
+    ``Dataset.map(batched=True)``, ``batch_size`` rows at a time), its columns and features kept.
+
+    Example:
+        >>> clf = stancekit.load("stance")                                               # doctest: +SKIP
+        >>> stancekit.score_frame(clf, df, text="text", target="topic")                  # doctest: +SKIP
+        >>> stancekit.score_frame(clf, df, targets=["CSTO", "Russia"])   # every row, each target  # doctest: +SKIP
+        >>> news = stancekit.load("directed")                                            # doctest: +SKIP
+        >>> stancekit.score_frame(news, ds, target="topic", holder_column="speaker")     # doctest: +SKIP
 
     Args:
         clf: the classifier.
-        frame: a pandas DataFrame, or a ``datasets.Dataset`` (converted to one).
-        text_column: the column with the text.
-        target_column: the column with each row's target (stance models).
+        frame: a pandas DataFrame or a ``datasets.Dataset``.
+        text: the column with the text (default ``"text"``); ``text_column`` is the same option's long name.
+        target: the column with each row's target (stance models); ``target_column`` the same.
         targets: a target (or list of targets) to score every row against, when there is no target column: the
             output then has one row per input row and target, grouped by input row, with a ``target`` column.
             Each a name or a :class:`~stancekit.core.text.Target` with aliases (used by entity-marker models to
             find its mentions).
         holder: whose stance to read for every row (added as a ``holder`` column; a name or a ``Target`` with
-            aliases such as ``Target("Armenia", ["Yerevan"])``); ``holder_column``: one per row (an empty cell
+            aliases such as ``Target("Armenia", ["Yerevan"])``), as ``holder=`` of :func:`stancekit.analyze` and
+            :func:`stancekit.score_file`; ``holder_column``: the column with each row's holder (an empty cell
             scores that row without a holder). Both need a holder-aware model.
         row_errors: problems already known for some input rows (from a file reader); those rows are not scored.
         progress: show a bar, or update the given one.
+        batch_size: rows per ``Dataset.map`` batch (a Dataset only).
+
+    Naming: ``text=`` / ``target=`` (and the ``*_column=`` spellings) always name columns; ``targets=`` and
+    ``holder=`` always give values. A plain string given to ``targets=`` or ``holder=`` that is also a column of
+    the table is refused as ambiguous (pass ``target=`` / ``holder_column=`` for the column, or a
+    :class:`~stancekit.core.text.Target` for the value).
 
     A row that cannot be scored keeps its place, with the reason in ``error`` and empty predictions.
+
+    Raises:
+        InputError: a column that is not in the table, an ambiguous value, a holder for a holder-blind model.
     """
+    columns = _resolve_columns(text, text_column, target, target_column)
+    if _is_dataset(frame):
+        if row_errors is not None:
+            raise InputError("row_errors= is for DataFrames (a file reader's rows), not for a datasets.Dataset")
+        names = list(frame.column_names)
+        _check_columns(names, columns, targets, holder, holder_column)
+        return _score_dataset(clf, frame, columns, targets, holder, holder_column, progress, batch_size)
     frame = _as_frame(frame)
+    _check_columns([str(c) for c in frame.columns], columns, targets, holder, holder_column)
+    return _score_pandas(
+        clf, frame, text_column=columns[0], target_column=columns[1], targets=targets, holder=holder,
+        holder_column=holder_column, row_errors=row_errors, progress=progress,
+    )  # fmt: skip
+
+
+def _resolve_columns(
+    text: str | None, text_column: str | None, target: str | None, target_column: str | None
+) -> tuple[str, str | None]:
+    """The text and target column names from their short (``text=``) and long (``text_column=``) spellings."""
+    out: list[str | None] = []
+    for what, short, long in (("text", text, text_column), ("target", target, target_column)):
+        if short is not None and long is not None and short != long:
+            raise InputError(f"{what}={short!r} and {what}_column={long!r} name different columns; give one")
+        name = short if short is not None else long
+        if name is not None and (not isinstance(name, str) or not name):
+            raise InputError(f"{what}= names a column: a non-empty string, got {name!r}")
+        out.append(name)
+    return out[0] or "text", out[1]
+
+
+def _check_columns(
+    names: list[str],
+    columns: tuple[str, str | None],
+    targets: Any,
+    holder: Any,
+    holder_column: str | None,
+) -> None:
+    """Every named column exists; no plain-string value of ``targets=`` / ``holder=`` is also a column."""
+    text_column, target_column = columns
+    for what, col in (("text", text_column), ("target", target_column), ("holder_column", holder_column)):
+        if col is not None and col not in names:
+            hint = ""
+            if what == "target":
+                hint = f"; to score every row against the target {col!r}, pass targets={col!r}"
+            if what == "text":
+                hint = "; name the text column with text="
+            raise InputError(f"{what}={col!r}: no such column; the columns are {names}{hint}")
+    values = [targets] if isinstance(targets, str) else list(targets) if isinstance(targets, list | tuple) else []
+    for value in values:
+        if isinstance(value, str) and value in names and target_column is None:
+            raise InputError(
+                f"targets={value!r} is also a column of the table: pass target={value!r} to read each row's target "
+                f"from it, or targets=stancekit.Target({value!r}) to score every row against {value!r}"
+            )
+    if isinstance(holder, str) and holder in names:
+        raise InputError(
+            f"holder={holder!r} is also a column of the table: pass holder_column={holder!r} to read each row's "
+            f"holder from it, or holder=stancekit.Target({holder!r}) to score every row for {holder!r}"
+        )
+
+
+def _score_pandas(
+    clf: Classifier,
+    frame: pd.DataFrame,
+    *,
+    text_column: str,
+    target_column: str | None,
+    targets: TermLike | Sequence[TermLike] | None,
+    holder: TermLike | None,
+    holder_column: str | None,
+    row_errors: Sequence[str | None] | None,
+    progress: Any,
+) -> pd.DataFrame:
     check_holder_options(clf, holder, holder_column)
     target_terms = parse_targets(targets) if targets else []
     if target_terms and not target_column:
         repeated = None if row_errors is None else [e for e in row_errors for _ in target_terms]
-        return score_frame(
+        return _score_pandas(
             clf, expand_targets(frame, [t.name for t in target_terms]), text_column=text_column,
             target_column="target", targets=target_terms, holder=holder, holder_column=holder_column,
             row_errors=repeated, progress=progress,
@@ -134,12 +264,70 @@ def score_frame(
     return _with_scores(clf, frame, proba, truncated, errors)
 
 
+def _is_dataset(obj: Any) -> bool:
+    """A ``datasets.Dataset`` (told by its module, so that datasets is imported only when one is given)."""
+    return type(obj).__module__.split(".")[0] == "datasets" and hasattr(obj, "map") and hasattr(obj, "features")
+
+
 def _as_frame(frame: Any) -> pd.DataFrame:
     if isinstance(frame, pd.DataFrame):
         return frame
-    if hasattr(frame, "to_pandas") and hasattr(frame, "column_names"):  # a datasets.Dataset
-        return frame.to_pandas()
-    raise InputError(f"score_frame needs a pandas DataFrame or a datasets.Dataset, got {type(frame).__name__}")
+    kind = type(frame).__name__
+    hint = " (a DatasetDict: pick a split, e.g. ds['train'])" if kind == "DatasetDict" else ""
+    raise InputError(f"score_frame needs a pandas DataFrame or a datasets.Dataset, got {kind}{hint}")
+
+
+def _score_dataset(
+    clf: Classifier,
+    ds: Any,
+    columns: tuple[str, str | None],
+    targets: TermLike | Sequence[TermLike] | None,
+    holder: TermLike | None,
+    holder_column: str | None,
+    progress: Any,
+    batch_size: int,
+) -> Any:
+    """A ``datasets.Dataset`` scored batch by batch with ``Dataset.map(batched=True)``: its own columns (and
+    features) kept, the score columns added, one row per row and target with ``targets=``."""
+    import datasets
+    from datasets.utils import logging as ds_logging
+
+    check_holder_options(clf, holder, holder_column)
+    expanding = targets is not None and bool(targets) and not columns[1]  # one row per row and target
+    n_targets = len(parse_targets(targets)) if targets is not None and expanding else 1
+    replaced = ({"target"} if expanding else set()) | ({"holder"} if holder is not None else set())
+    kept = [c for c in ds.column_names if c not in replaced]
+    label_col, proba_cols = prediction_columns(clf, list(ds.column_names))
+    added: dict[str, Any] = {c: datasets.Value("string") for c in sorted(replaced)}
+    added |= {label_col: datasets.Value("string")} | {c: datasets.Value("float32") for c in proba_cols}
+    added |= {"truncated": datasets.Value("bool"), "error": datasets.Value("string")}
+    bar: Any = progress
+    if isinstance(progress, bool):
+        bar = tqdm(total=len(ds) * n_targets, unit="row", desc="scoring", disable=not progress)
+
+    def score_batch(batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in batch.items()})
+        out = _score_pandas(
+            clf, frame, text_column=columns[0], target_column=columns[1], targets=targets, holder=holder,
+            holder_column=holder_column, row_errors=None, progress=bar,
+        )  # fmt: skip
+        result = {c: [v for v in batch[c] for _ in range(n_targets)] for c in kept}  # untouched: no pandas trip
+        return result | {c: out[c].tolist() for c in out.columns if c not in result}
+
+    order = [*kept, *(c for c in added if c not in kept)]
+    features = datasets.Features({c: ds.features[c] if c in kept else added[c] for c in order})
+    shown = ds_logging.is_progress_bar_enabled()
+    ds_logging.disable_progress_bar()  # our bar counts rows; datasets' would count batches beside it
+    try:
+        return ds.map(
+            score_batch, batched=True, batch_size=batch_size, remove_columns=list(ds.column_names),
+            features=features, load_from_cache_file=False, new_fingerprint=uuid.uuid4().hex,
+        )  # fmt: skip
+    finally:
+        if shown:
+            ds_logging.enable_progress_bar()
+        if isinstance(progress, bool):
+            bar.close()
 
 
 def _with_scores(

@@ -125,6 +125,12 @@ def test_wheel_contents(built: tuple[Path, Path]) -> None:
         assert "Copyright (c) 2026 the stancekit authors" in zf.read(licences[0]).decode()
         metadata = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert f"\nVersion: {version}\n" in metadata and "\nLicense-Expression: MIT\n" in metadata
+    # the slim install: optional packages only behind their extras (stancekit/core/deps.py names them)
+    provided = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
+    assert {"train", "report", "onnx", "openvino", "ray", "all", "dev"} <= provided, provided
+    core = [r for r in re.findall(r"^Requires-Dist: (.+)$", metadata, re.M) if "extra ==" not in r]
+    optional = ("accelerate", "peft", "jinja2", "matplotlib", "onnxruntime", "onnx", "openvino", "ray")
+    assert not [r for r in core if re.split(r"[\s<>=!~\[;(]", r, maxsplit=1)[0].lower() in optional], core
     for needed in ("stancekit_models/stance-minilm/config.json", "stancekit_models/__init__.py", "stancekit/py.typed"):
         assert needed in names, needed
     # every module of the library: [tool.setuptools] packages is an explicit list, a new sub-package goes there

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,8 +53,10 @@ def test_score_dataset_matches_local_scoring(local_ray: None, tmp_path: Path, ti
     score_file(load(tiny_stance_dir, device="cpu", dtype="float32"), src, tmp_path / "local.parquet",
                target_column="topic", progress=False)  # fmt: skip
     local = pd.read_parquet(tmp_path / "local.parquet")
-    ds = score_dataset(read_dataset(src), tiny_stance_dir, target_column="topic", num_workers=2, batch_rows=64,
-                       dtype="float32")  # fmt: skip
+    with warnings.catch_warnings():  # no deprecated Ray Data argument (concurrency=, ray_remote_args)
+        warnings.simplefilter("error", DeprecationWarning)
+        ds = score_dataset(read_dataset(src), tiny_stance_dir, target_column="topic", num_workers=2, batch_rows=64,
+                           dtype="float32")  # fmt: skip
     distributed = pa.concat_tables(ray.get(ds.to_arrow_refs())).to_pandas()
     assert distributed["id"].tolist() == local["id"].tolist()  # every row once, in input order
     pd.testing.assert_frame_equal(distributed[local.columns], local, check_dtype=False, atol=1e-6)
@@ -62,7 +65,7 @@ def test_score_dataset_matches_local_scoring(local_ray: None, tmp_path: Path, ti
 
 def test_cli_engine_ray_writes_shards(local_ray: None, tmp_path: Path, tiny_stance_dir: Path) -> None:
     src = _input(tmp_path / "in.csv", 300)
-    out = tmp_path / "scored"
+    out = tmp_path / "in.v1.scored"  # a folder name with dots (README: -o tweets.scored)
     args = ["score", str(src), "--model", str(tiny_stance_dir), "--target", "CSTO", "--target", "Russia",
             "--engine", "ray", "--num-workers", "2", "-o", str(out), "--quiet", "--dtype", "float32"]  # fmt: skip
     assert main(args) == 0

@@ -372,13 +372,21 @@ def test_summary_arithmetic() -> None:
     assert r.decisive[0] == {"sentence_index": 2, "sentence": "s2", "label": "against", "margin": -0.85}
     c = s.loc["CSTO"]
     assert (c.mentions, c.favor, c.against, c.none) == (3, 1, 0, 2)
-    assert c.score == pytest.approx((0.3 * 0.1 + 0.5 * 0.1 + 0.9 * 0.5) / (0.3 + 0.5 + 0.9)) and c.stance == "favor"
-    # the confidence rule lets one sided sentence among many neutral mentions decide; the mean rule does not
+    # a sentence labelled none adds weight but no lean (the one summary rule: stancekit.core.aggregate)
+    assert c.score == pytest.approx((0.3 * 0 + 0.5 * 0 + 0.9 * 0.5) / (0.3 + 0.5 + 0.9)) and c.stance == "favor"
+    # one side only: that side, however many neutral mentions dilute the score
     diluted = _table(
         [(0, "CSTO", True, "against", 0.02, 0.9)] + [(i, "CSTO", True, "none", 0.01, 0.01) for i in range(1, 9)]
     )
-    assert summarize(diluted).loc[0, "stance"] == "against"
-    assert summarize(diluted, rule="mean").loc[0, "stance"] == "none"
+    assert summarize(diluted).loc[0, "stance"] == summarize(diluted, rule="mean").loc[0, "stance"] == "against"
+    # both sides: the confidence rule lets the sided sentences decide among many neutral mentions; the mean not
+    contested = _table(
+        [(0, "CSTO", True, "against", 0.1, 0.6), (1, "CSTO", True, "against", 0.1, 0.6)]
+        + [(2, "CSTO", True, "favor", 0.5, 0.3)]
+        + [(i, "CSTO", True, "none", 0.01, 0.01) for i in range(3, 11)]
+    )
+    assert summarize(contested).loc[0, "stance"] == "against"
+    assert summarize(contested, rule="mean").loc[0, "stance"] == "mixed"
     with pytest.raises(ValueError, match="unknown aggregation rule"):
         summarize(diluted, rule="median")  # type: ignore[arg-type]
     assert [d["sentence_index"] for d in c.decisive] == [3]  # sentence 0 does not mention CSTO

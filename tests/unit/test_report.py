@@ -15,6 +15,7 @@ import pytest
 from stancekit.analysis.report import heatmap_png, write_report
 from stancekit.analysis.table import analyze
 from stancekit.cli import main
+from stancekit.core.text import Target
 from stancekit.model.classifier import Classifier
 from tests.conftest import REPO, make_tiny
 
@@ -62,7 +63,10 @@ def test_report_is_self_contained_with_one_row_per_sentence(tmp_path: Path, tiny
     page = _Page()
     page.feed(html)
     assert page.sentence_rows == table["sentence_index"].nunique() == 15
-    assert page.marks == int(table["mentioned"].sum())  # every mention is highlighted
+    # every mention is highlighted, not only the first of a sentence ("Russia ... Moscow")
+    terms = [Target("CSTO", ("the bloc",)), Target("Russia", ("Moscow",))]
+    sentences = table.drop_duplicates("sentence_index")["sentence"]
+    assert page.marks == sum(len(t.spans(s)) for s in sentences for t in terms) > int(table["mentioned"].sum())
     assert all(u.startswith("data:image/png;base64,") for u in page.urls), page.urls  # nothing from the network
     assert "http://" not in html and "https://" not in html
     assert (tmp_path / "r.png").read_bytes().startswith(PNG_MAGIC)

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 import torch
 
+from stancekit.core.deps import install_hint, require
 from stancekit.core.errors import ConfigError, MissingDependencyError
 from stancekit.runtime.engines import onnx
 
@@ -72,7 +73,7 @@ def resolve_backend(backend: str | None, device: torch.device, dtype: torch.dtyp
             return "onnx"
         if dtype == torch.qint8:
             raise MissingDependencyError(
-                "dtype='int8' runs on ONNX Runtime, which is not installed: pip install onnxruntime onnx"
+                f"dtype='int8' runs on ONNX Runtime, which is not installed: {install_hint('onnx')}"
             )
         return "torch"
     if name == "onnx":
@@ -81,8 +82,9 @@ def resolve_backend(backend: str | None, device: torch.device, dtype: torch.dtyp
                 f"the ONNX backend runs float32 or int8 on the CPU, not {str(dtype).replace('torch.', '')} on "
                 f"{device}; use backend='torch'"
             )
-        if not onnx.available():
-            raise MissingDependencyError("backend='onnx' needs ONNX Runtime: pip install onnxruntime onnx")
+        if not onnx.available():  # raises MissingDependencyError naming the [onnx] extra
+            for module in ("onnxruntime", "onnx"):
+                require(module, "onnx", purpose="backend='onnx'")
         return "onnx"
     if dtype == torch.qint8:
         raise ConfigError("dtype='int8' runs on the ONNX backend; use backend='auto' or 'onnx'")

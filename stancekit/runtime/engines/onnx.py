@@ -9,7 +9,6 @@ layers are dynamically quantized (int8 weights per output channel, int8 activati
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import io
 import logging
@@ -22,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from stancekit.core.deps import available as _available
+from stancekit.core.deps import require
 from stancekit.core.hashing import tensors_sha256
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def cache_dir() -> Path:
 
 def available() -> bool:
     """Whether ONNX Runtime (and the ``onnx`` package the exporter needs) can be imported here."""
-    return importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+    return _available("onnxruntime") and _available("onnx")
 
 
 class _Logits(torch.nn.Module):
@@ -74,7 +75,7 @@ class OnnxEngine:
     """
 
     def __init__(self, model: torch.nn.Module, *, quantize: bool = False, threads: int | None = None) -> None:
-        import onnxruntime as ort
+        ort = require("onnxruntime", "onnx", purpose="the ONNX engine")
 
         self.config: Any = getattr(model, "config")  # noqa: B009  (a transformers config)
         self.num_labels = int(self.config.num_labels)
@@ -97,7 +98,7 @@ class OnnxEngine:
         The cache key hashes every weight and buffer, the input names and the versions of the exporter, so a
         changed model never meets a stale export; a cache that cannot be written is skipped.
         """
-        import onnxruntime
+        onnxruntime = require("onnxruntime", "onnx", purpose="the ONNX engine")
 
         versions = (EXPORT_FORMAT, torch.__version__, onnxruntime.__version__, ",".join(self.input_names))
         key = tensors_sha256(model.state_dict(), (*versions, repr(self.config.to_dict())))[:32]
@@ -143,8 +144,8 @@ class OnnxEngine:
 
     @staticmethod
     def _quantize(onnx_bytes: bytes) -> bytes:
-        import onnx
-        from onnxruntime.quantization import QuantType, quantize_dynamic
+        onnx = require("onnx", "onnx", purpose="dtype='int8'")
+        quantization = require("onnxruntime.quantization", "onnx", purpose="dtype='int8'")
 
         with tempfile.TemporaryDirectory(prefix="stancekit-int8-") as tmp:
             out = Path(tmp) / "model.int8.onnx"
@@ -154,10 +155,10 @@ class OnnxEngine:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    quantize_dynamic(
+                    quantization.quantize_dynamic(
                         onnx.load_from_string(onnx_bytes),
                         out,
-                        weight_type=QuantType.QInt8,
+                        weight_type=quantization.QuantType.QInt8,
                         per_channel=True,
                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
                     )
