@@ -8,6 +8,7 @@ stancekit calibrate --model stance --dataset semeval2016 [--bias] [--write]
 stancekit experts --model models/my-stance [--write]
 stancekit soup recipes/stance-minilm/11-soup.yaml
 stancekit datasets [--json]
+stancekit export MODEL DIR
 
 Conventions: ``--version``; ``-`` is stdin (``score -``, ``analyze -``) or stdout (``score ... -o -``); ``-v`` /
 ``-q`` / ``--log-level`` go before or after the command; data goes to stdout, messages and progress to stderr.

@@ -14,6 +14,7 @@ import pandas as pd
 from stancekit.analysis import analyze, format_sentences, format_summary, summarize, write_outputs
 from stancekit.cli._stdio import is_stdio, spool_stdin
 from stancekit.cli._util import add_load_options, check_outputs, load_model
+from stancekit.core.deps import require
 from stancekit.core.errors import ConfigError
 from stancekit.core.text import merge_holder, merge_targets
 from stancekit.io import read_documents
@@ -83,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(
         args.output, args.summary, args.report, args.png, force=args.force, tables=(args.output, args.summary)
     )
+    if args.report:  # the extras, before the models load and the documents are read
+        require("jinja2", "report", purpose="the HTML report")
+    if args.report or args.png:
+        require("matplotlib", "report", purpose="the heat map")
     targets = merge_targets(args.aliases, args.targets)
     holder = merge_holder(args.aliases, args.holder)
     name = None if holder is None else holder.name

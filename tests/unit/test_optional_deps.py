@@ -270,3 +270,18 @@ def test_training_with_progress_off_prints_nothing(tmp_path: Path, capfd: pytest
     for noise in ("LOAD REPORT", "%|", "it/s]", "'loss'", "Map"):
         assert noise not in printed.out + printed.err, printed
     assert logging.getLogger("transformers").level == level
+
+
+def test_analyze_report_without_the_extra_stops_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stancekit.cli import main
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was loaded before the missing extra was named")
+
+    monkeypatch.setattr("stancekit.cli._util.load", no_model)
+    (tmp_path / "a.txt").write_text("Armenia may leave the CSTO.")
+    _block(monkeypatch, "matplotlib", "matplotlib.figure", "matplotlib.colors")
+    assert main(["analyze", str(tmp_path / "a.txt"), "--target", "CSTO", "--png", str(tmp_path / "h.png")]) == 2
+    assert "pip install 'stancekit[report]'" in capsys.readouterr().err
