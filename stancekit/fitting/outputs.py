@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from stancekit.core.errors import ConfigError, OutputExistsError
+from stancekit.io.paths import write_error
 
 
 def check_output_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
@@ -51,10 +51,7 @@ def _checked(out: Path, force: bool) -> Path:
 
 
 def _refuse_unwritable(out: Path, folder: Path) -> None:
-    # Trying is the only reliable test (os.access misreads ACLs, network filesystems and root's rights).
-    try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".stancekit-write-test-"):
-            pass
-    except OSError as exc:
+    problem = write_error(folder)
+    if problem is not None:
         where = "" if folder == out else f": {folder} is not writable"
-        raise ConfigError(f"output_dir {out} cannot be written{where} ({exc.strerror or exc})") from exc
+        raise ConfigError(f"output_dir {out} cannot be written{where} ({problem.strerror or problem})") from problem

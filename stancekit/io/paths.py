@@ -36,11 +36,19 @@ def check_writable_folder(folder: Path, what: str = "folder", *, for_path: Path 
         raise InputError(f"{where} does not exist; create it first")
     if not folder.is_dir():
         raise InputError(f"{where} is a file, not a folder")
+    problem = write_error(folder)
+    if problem is not None:
+        raise InputError(f"{where} cannot be written in ({problem.strerror or problem})") from problem
+
+
+def write_error(folder: Path) -> OSError | None:
+    """Why a new file cannot be created in ``folder``, or None. Trying is the only reliable test: ``os.access``
+    misreads ACLs, network filesystems, read-only mounts and root's rights."""
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".stancekit-write-check-"):
-            pass
+            return None
     except OSError as exc:
-        raise InputError(f"{where} cannot be written in ({exc.strerror or exc})") from exc
+        return exc
 
 
 def check_output_file(path: str | os.PathLike[str], *, force: bool = False, what: str = "output") -> Path:

@@ -236,6 +236,37 @@ def _commit_chunks(
         write_state(parts_dir, state)
 
 
+def _write_locked(
+    clf: Classifier,
+    req: _Request,
+    source: Any,
+    schema: pa.Schema,
+    fingerprint: dict[str, Any],
+    *,
+    resume: bool,
+    force: bool,
+    progress: bool,
+) -> dict[str, Any]:
+    """Score and assemble the output under the output's lock (one run per output); returns the final state."""
+    state: dict[str, Any] = {"rows_in": 0}
+    with RunLock(partial_dir(req.dst), req.dst) as lock:
+        try:
+            state = prepare_partial(lock, fingerprint, resume=resume, force=force, total=source.rows)
+            if state["chunks_done"]:
+                logger.warning("resuming %s: %d input rows already scored in %s", req.dst, state["rows_in"],
+                               lock.folder)  # fmt: skip
+            _run_chunks(clf, req, source, schema, state, progress)
+            _check_unchanged(req)
+            parts = [lock.folder / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
+            assemble(parts, req.dst, req.out_fmt, schema)
+        except ScoringInterrupted:
+            raise
+        except KeyboardInterrupt:  # between the chunks (or while assembling): what is committed stays
+            raise ScoringInterrupted(int(state["rows_in"]), source.rows, lock.folder) from None
+        lock.remove()
+    return state
+
+
 def score_file(
     clf: Classifier,
     input_path: str | Path,
@@ -299,21 +330,7 @@ def score_file(
     fingerprint = _fingerprint(clf, req)
     source = _open_source(clf, req)  # structural problems stop here, before anything is written
     schema = _output_schema(clf, req, source)
-    state: dict[str, Any] = {"rows_in": 0}
-    with RunLock(partial_dir(dst), dst) as lock:  # one run per output, held until the output is complete
-        try:
-            state = prepare_partial(lock, fingerprint, resume=resume, force=force, total=source.rows)
-            if state["chunks_done"]:
-                logger.warning("resuming %s: %d input rows already scored in %s", dst, state["rows_in"], lock.folder)
-            _run_chunks(clf, req, source, schema, state, progress)
-            _check_unchanged(req)
-            parts = [lock.folder / f"part-{i:06d}" for i in range(int(state["chunks_done"]))]
-            assemble(parts, dst, req.out_fmt, schema)
-        except ScoringInterrupted:
-            raise
-        except KeyboardInterrupt:  # between the chunks (or while assembling): what is committed stays
-            raise ScoringInterrupted(int(state["rows_in"]), source.rows, lock.folder) from None
-        lock.remove()
+    state = _write_locked(clf, req, source, schema, fingerprint, resume=resume, force=force, progress=progress)
     summary = ScoreSummary(src, dst, int(state["rows_out"]), int(state["errors"]), int(state["truncated"]),
                            int(state["resumed_from"]))  # fmt: skip
     logger.info("scored %s", asdict(summary))
