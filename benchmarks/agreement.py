@@ -1,11 +1,13 @@
 """Label agreement of the default precision with float32 on whole test sets (the speed issue's 99.5% bar).
 
-    STANCEKIT_DATA=../shared/data python benchmarks/agreement.py [--out DIR]
+    STANCEKIT_DATA=../shared/data python benchmarks/agreement.py [--dtype D] [--backend B] [--out DIR]
 
 For each shipped model and each test split it supports, scores every row with the default settings
-(``stancekit.load(model)``: bfloat16 autocast where the CPU multiplies it natively, else ONNX Runtime float32) and
-with ``dtype="float32"``, and reports how many predicted labels agree, the largest absolute probability difference
-and both rates in rows/s. Writes ``agreement-<device>.json`` to ``--out`` (default ``benchmarks/results``).
+(``stancekit.load(model)``: OpenVINO bfloat16 where the CPU multiplies bf16 natively and OpenVINO is installed,
+else ONNX Runtime float32), or with the ``--dtype`` / ``--backend`` given, and with PyTorch ``dtype="float32"``,
+and reports how many predicted labels agree, the largest absolute probability difference
+and both rates in rows/s. Writes ``agreement-<device>[-<dtype>-<backend>].json`` (with the CPU's class and flags)
+to ``--out`` (default ``benchmarks/results``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import speed  # the benchmark suite's hardware description (same folder)
 
 import stancekit
 from stancekit.core.provenance import git_commit
@@ -32,11 +35,15 @@ SETS = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--dtype", default="auto", help="the precision compared with float32 (default: auto)")
+    parser.add_argument("--backend", default="auto", help="its engine (default: auto)")
     args = parser.parse_args(argv)
     result: dict[str, Any] = {"commit": git_commit(__file__), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    result["hardware"] = speed.hardware(speed.torch.device("cpu"))
     result |= {"default": {}, "sets": []}
     for model, sets in SETS.items():
-        default, reference = stancekit.load(model), stancekit.load(model, dtype="float32")
+        default = stancekit.load(model, dtype=args.dtype, backend=args.backend)
+        reference = stancekit.load(model, dtype="float32", backend="torch")
         result["default"][model] = {"dtype": str(default.dtype).replace("torch.", ""), "backend": default.backend}
         for name, split in sets:
             ds = load_dataset(name, split)
@@ -64,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
             )
     device = str(default.device)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"agreement-{device}.json"
+    chosen = "" if (args.dtype, args.backend) == ("auto", "auto") else f"-{args.dtype}-{args.backend}"
+    path = args.out / f"agreement-{device}{chosen}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {path}")
     return 0

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import speed  # the suite's CPU description (same folder)
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results" / "scale.json"
@@ -117,7 +118,7 @@ def save(key: str, value: Any) -> None:
     data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     data[key] = value
     data["machine"] = {"cpu": _cpu_name(), "cores": os.cpu_count(),
-                       "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)}  # fmt: skip
+                       "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), **speed.cpu_class()}  # fmt: skip
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
     data["commit"] = commit.stdout.strip()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +133,11 @@ def main() -> None:
     parser.add_argument("--ray-rows", type=int, default=0, help="rows for the Ray engine runs (0: skip them)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the generated files go (default: tmp)")
     args = parser.parse_args()
+    import stancekit
+
+    default = stancekit.load("sentiment")  # what `stancekit score` picks here: the runs are keyed by it
+    engine = f"{default.backend}-{str(default.dtype).replace('torch.', '')}"
+    print(f"default engine here: {engine} ({speed.cpu_class()['cpu_class']})", flush=True)
     work = args.workdir or Path(tempfile.mkdtemp(prefix="stancekit-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -141,10 +147,12 @@ def main() -> None:
             first = work / "head.jsonl"
             head(big, first, args.head)
             head_run = run(score_cmd(first, work / "head.scored.parquet"), args.head)
-            save(f"local_head_{args.head}", head_run)
+            head_run["engine"] = engine
+            save(f"local_head_{args.head}_{engine}", head_run)
             full_run = run(score_cmd(big, work / "tweets.scored.parquet"), args.rows)
             full_run["throughput_vs_head"] = round(full_run["rows_per_s"] / head_run["rows_per_s"], 3)
-            save(f"local_full_{args.rows}", full_run)
+            full_run["engine"] = engine
+            save(f"local_full_{args.rows}_{engine}", full_run)
         if args.ray_rows:
             src = work / "ray.jsonl"
             generate(src, args.ray_rows, seed=1)

@@ -5,8 +5,9 @@
 Measured in one process, on the shipped models and the same texts:
 
 - **throughput** of the float32 ``transformers.pipeline("text-classification", batch_size=32)`` (the baseline)
-  and of stancekit's core, by default settings and by engine and precision (on CPU: ONNX Runtime float32 and
-  int8, PyTorch float32 with the new and the 0.1 batch budget, PyTorch bfloat16; on CUDA: PyTorch float32,
+  and of stancekit's core, by default settings and by engine and precision (on CPU: ONNX Runtime and OpenVINO
+  float32 and int8, PyTorch float32 with the new and the 0.1 batch budget, PyTorch bfloat16 autocast, OpenVINO
+  bfloat16 with two token budgets; on CUDA: PyTorch float32,
   float16, bfloat16), on SemEval-2016 test tweets with their targets (stance pairs) and TweetEval
   sentiment test tweets; each method scores the texts in timed slices after a warm-up, and rows/s is the median
   over slices with the 10th/90th percentiles as spread; label agreement with the float32 reference and the
@@ -17,7 +18,8 @@ Measured in one process, on the shipped models and the same texts:
 - **cost growth**: rows/s and peak memory as the input grows (16, 64, 256, 512 tokens) and as the batch grows;
   mixed-length input with 1% very long rows against uniform input.
 
-Writes ``speed-<device>.json`` (hardware, versions, git commit, settings, results) and PNG plots to ``--out``
+Writes ``speed-<device>.json`` (hardware: CPU model, class and flags (AVX2, AVX512-BF16, VNNI, AMX); versions,
+git commit, settings, results) and PNG plots to ``--out``
 (default ``benchmarks/results``). Installs nothing and downloads nothing. ``--quick`` runs in under a minute
 on a 2-core CPU; the default run in a few minutes.
 """
@@ -202,7 +204,7 @@ def variant(model: str, device: torch.device, **options: Any) -> Classifier | st
     budget = {k: options.pop(k) for k in ("batch_size", "max_tokens") if k in options}
     try:
         clf = stancekit.load(model, device=str(device), **options)
-    except ValueError as exc:
+    except (ValueError, ImportError) as exc:  # ConfigError, MissingDependencyError
         return str(exc)
     for key, value in budget.items():
         setattr(clf, key, value)
@@ -277,10 +279,35 @@ def hardware(device: torch.device) -> dict[str, Any]:
     import transformers
 
     info["transformers"] = transformers.__version__
+    for module in ("onnxruntime", "openvino", "nncf"):
+        with contextlib.suppress(ImportError):
+            info[module] = __import__(module).__version__
+    info |= cpu_class()
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
         info["cuda"] = torch.version.cuda
     return info
+
+
+#: The CPU features that decide which engine and precision are fastest (``/proc/cpuinfo`` names).
+CPU_FEATURES = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def cpu_class() -> dict[str, Any]:
+    """The CPU's class for the tables (AMX, AVX512-BF16, AVX-512, AVX2 or other) and the flags behind it."""
+    flags = stancekit.core.hardware.cpu_flags()
+    features = {name: name in flags for name in CPU_FEATURES}
+    if features["amx_bf16"]:
+        name = "AMX"
+    elif features["avx512_bf16"]:
+        name = "AVX512-BF16"
+    elif features["avx512f"]:
+        name = "AVX-512"
+    elif features["avx2"]:
+        name = "AVX2"
+    else:
+        name = "other"
+    return {"cpu_class": name, "cpu_flags": features}
 
 
 def matmul_gflops(dtype: torch.dtype, device: torch.device, seconds: float = 1.0) -> float:
@@ -319,14 +346,22 @@ def methods_for(device: torch.device) -> list[tuple[str, dict[str, Any], str]]:
         ]
     return [
         ("onnx float32", {"dtype": "float32", "backend": "onnx"}, ""),
+        ("openvino float32", {"dtype": "float32", "backend": "openvino"}, ""),
         ("torch float32", {"dtype": "float32", "backend": "torch"}, ""),
         (
             "torch float32, 0.1 budget (64 rows, 8192 tokens)",
             {"dtype": "float32", "backend": "torch", "batch_size": 64, "max_tokens": 8192},
             "the budget stancekit 0.1 shipped with",
         ),
-        ("onnx int8 (dynamic quantization)", {"dtype": "int8"}, ""),
+        ("onnx int8 (dynamic quantization)", {"dtype": "int8", "backend": "onnx"}, ""),
+        ("openvino int8 (NNCF, synthetic calibration)", {"dtype": "int8", "backend": "openvino"}, ""),
         ("torch bfloat16 (autocast)", {"dtype": "bfloat16", "backend": "torch"}, "bf16"),
+        ("openvino bfloat16", {"dtype": "bfloat16", "backend": "openvino"}, "bf16"),
+        (
+            "openvino bfloat16, 2,048-token budget",
+            {"dtype": "bfloat16", "backend": "openvino", "max_tokens": 2048},
+            "bf16",
+        ),
     ]
 
 

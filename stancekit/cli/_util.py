@@ -35,8 +35,9 @@ def add_load_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
         default="auto",
-        choices=["auto", "torch", "onnx"],
-        help="engine: auto (default: ONNX Runtime on CPU for float32/int8, PyTorch for bf16 and on CUDA)",
+        choices=["auto", "torch", "onnx", "openvino"],
+        help="engine: auto (default: OpenVINO for bf16 on CPUs with native bf16, ONNX Runtime on CPU for "
+        "float32/int8, PyTorch on CUDA or when those are not installed)",
     )
     p.add_argument(
         "--batch-size", type=positive_int, default=None, help="most rows per forward pass (default 256 CPU, 512 CUDA)"

@@ -9,7 +9,8 @@ PyTorch. Everything else is an extra, imported lazily (inside the function that 
                                            the model card is a Jinja template); the cards of soup and export
     report    jinja2, matplotlib           analyze --report / --png, write_report, heatmap_png
     onnx      onnxruntime, onnx            backend='onnx' and dtype='int8' (backend='auto' uses it when present)
-    openvino  openvino                     reserved for the OpenVINO engine
+    openvino  openvino, nncf               backend='openvino' (backend='auto' uses it for bfloat16 on CPUs with
+                                           native bf16); nncf for its dtype='int8'
     ray       ray[data]                    score_ray / score --engine ray
     all       every extra above
 
@@ -30,7 +31,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "train": ("accelerate", "peft", "jinja2"),
     "report": ("jinja2", "matplotlib"),
     "onnx": ("onnxruntime", "onnx"),
-    "openvino": ("openvino",),
+    "openvino": ("openvino", "nncf"),
     "ray": ("ray",),
 }
 

@@ -38,9 +38,10 @@ class Classifier:
         spec: the :class:`~stancekit.model.spec.ModelSpec` (task, labels, max_length, backbone, calibration).
         options: the :class:`~stancekit.model.options.LoadOptions` it was built with.
         device, dtype: where and in which precision inference runs.
-        backend: the engine that runs the network: ``"onnx"`` (ONNX Runtime, the CPU default for float32 and
-            int8) or ``"torch"``. The ONNX engine is exported from ``model`` at the first prediction and again
-            whenever ``model``'s weights change.
+        backend: the engine that runs the network: ``"openvino"`` (OpenVINO, the default for bfloat16 on CPUs
+            that multiply it natively), ``"onnx"`` (ONNX Runtime, the CPU default for float32 and int8) or
+            ``"torch"``. The ONNX and OpenVINO engines are built from ``model`` at the first prediction (and
+            cached on disk by a hash of the weights) and again whenever ``model``'s weights change.
         experts: the model's n-gram experts (:class:`~stancekit.model.experts.NgramExperts`), fused with the
             network for the targets they cover, or None (set it to None to score with the network alone).
         batch_size, max_tokens: the batch budget, rows and padded tokens per forward pass (defaults per device:
@@ -196,7 +197,9 @@ class Classifier:
     def engine(self) -> Any:
         """What runs the forward pass (:mod:`stancekit.runtime.engines`), rebuilt when ``model``'s weights change."""
         if self._engine is None or not engine_is_current(self._engine, self.model):
-            self._engine, self.backend = make_engine(self.model, self.backend, self.device, self.dtype)
+            self._engine, self.backend = make_engine(
+                self.model, self.backend, self.device, self.dtype, tokenizer=self.tokenizer
+            )
         return self._engine
 
     def fingerprint(self) -> str:

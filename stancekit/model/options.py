@@ -17,7 +17,8 @@ class LoadOptions:
         device: ``"auto"`` (CUDA when available, else the CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         dtype: ``"auto"`` (the fastest precision that keeps float32's labels on this hardware), ``"float32"``,
             ``"bfloat16"``, ``"float16"`` or ``"int8"`` (CPU dynamic quantization; ~2-3% of labels change).
-        backend: ``"auto"``, ``"torch"`` or ``"onnx"``.
+        backend: ``"auto"`` (the engine measured fastest for this device and dtype), ``"torch"``, ``"onnx"`` or
+            ``"openvino"``.
         allow_pickle: read a folder's pickled weights (they can run code: only for folders you trust).
         experts: fuse the model's n-gram experts, if it has any; False scores with the network alone.
         batch_size: most rows per forward pass (None: the device's default).

@@ -6,7 +6,8 @@
 3. sort it by length and cut it into *batches* under a token budget (rows x padded length);
 4. pad each batch only to its own longest row and run the engine (:mod:`stancekit.runtime.engines`); on CUDA the
    inputs travel through pinned memory asynchronously and results are fetched once per window, so the CPU
-   prepares the next batch while the GPU computes;
+   prepares the next batch while the GPU computes; an engine with ``run_many`` (OpenVINO) takes the window's
+   batches as a stream and keeps more than one in flight;
 5. restore the input order and yield the window's float32 logits.
 
 The logits become probabilities in the model layer (:mod:`stancekit.model.head`: temperature, n-gram experts,
@@ -125,8 +126,17 @@ def _window_logits(engine: Any, tokenizer: Any, window: list[tuple[str, str | No
     out = np.empty((len(ids), engine.num_labels), dtype=np.float32)
     on_gpu = plan.device.type == "cuda"
     pending: list[tuple[np.ndarray, torch.Tensor]] = []
-    for batch in plan_batches(lengths, plan.batch_size, plan.max_tokens):
-        inputs = pad_batch(batch, ids, types, lengths, tokenizer.pad_token_id or 0)
+    batches = plan_batches(lengths, plan.batch_size, plan.max_tokens)
+    pad_id = tokenizer.pad_token_id or 0
+    run_many = getattr(engine, "run_many", None)
+    if run_many is not None and not on_gpu:  # an engine that keeps several batches in flight (OpenVINO)
+        padded = (pad_batch(batch, ids, types, lengths, pad_id) for batch in batches)
+        for batch, logits in zip(batches, run_many(padded), strict=True):
+            out[batch] = logits.float().numpy()
+            bar.update(len(batch))
+        return Scores(out, truncated)
+    for batch in batches:
+        inputs = pad_batch(batch, ids, types, lengths, pad_id)
         if on_gpu:  # pinned, asynchronous copies: the next batch is built while this one runs
             inputs = {k: v.pin_memory().to(plan.device, non_blocking=True) for k, v in inputs.items()}
         logits = engine(inputs).float()

@@ -86,10 +86,15 @@ def test_backend_resolution() -> None:
     cpu = torch.device("cpu")
     assert resolve_backend("auto", cpu, torch.float32) == ("onnx" if onnx_engine.available() else "torch")
     assert resolve_backend("torch", cpu, torch.float32) == "torch"
-    assert resolve_backend("auto", cpu, torch.bfloat16) == "torch"  # ONNX runs float32 and int8 only
+    from stancekit.core.hardware import native_cpu_half
+    from stancekit.runtime.engines import openvino as ov_engine
+
+    # ONNX runs float32 and int8 only; bfloat16 runs on OpenVINO where the CPU has it natively (test_engines.py)
+    bf16 = "openvino" if ov_engine.available() and native_cpu_half() else "torch"
+    assert resolve_backend("auto", cpu, torch.bfloat16) == bf16
     with pytest.raises(ValueError, match="unknown backend 'tensorrt'"):
         resolve_backend("tensorrt", cpu, torch.float32)
-    with pytest.raises(ValueError, match=r"int8.*ONNX backend"):
+    with pytest.raises(ValueError, match=r"int8.*ONNX or OpenVINO backend"):
         resolve_backend("torch", cpu, torch.qint8)
     with pytest.raises(ValueError, match="runs float32 or int8 on the CPU"):
         resolve_backend("onnx", cpu, torch.bfloat16)

@@ -24,7 +24,7 @@ from stancekit.core.errors import MissingDependencyError, StancekitError
 from stancekit.model.classifier import Classifier
 
 REPO = Path(__file__).resolve().parents[2]
-OPTIONAL = ("accelerate", "peft", "jinja2", "matplotlib", "onnxruntime", "onnx", "openvino", "ray")
+OPTIONAL = ("accelerate", "peft", "jinja2", "matplotlib", "onnxruntime", "onnx", "openvino", "nncf", "ray")
 
 
 def _block(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
@@ -97,7 +97,9 @@ def test_auto_backend_falls_back_to_torch_quietly_without_onnxruntime(
     assert not caplog.records and not recwarn.list
     with pytest.raises(MissingDependencyError, match=r"^backend='onnx' needs onnxruntime, .*stancekit\[onnx\]'$"):
         resolve_backend("onnx", cpu, torch.float32)
-    with pytest.raises(MissingDependencyError, match=r"int8.*pip install 'stancekit\[onnx\]'"):
+    assert resolve_backend("auto", cpu, torch.qint8) == ("openvino" if deps.available("openvino") else "onnx")
+    _block(monkeypatch, "openvino")
+    with pytest.raises(MissingDependencyError, match=r"int8.*neither is installed.*pip install 'stancekit\[onnx\]'"):
         resolve_backend("auto", cpu, torch.qint8)
 
 

@@ -1,0 +1,246 @@
+"""OpenVINO engine: the whole network compiled for this CPU by OpenVINO's CPU plugin.
+
+The float32 PyTorch network is converted once per set of weights (``openvino.convert_model``) and kept in the
+cache beside the ONNX exports, keyed by a hash of every weight, the network's config and the converter's version.
+The CPU plugin then compiles it with its inference precision:
+
+- ``bf16`` where the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX): the plugin fuses the attention,
+  LayerNorm and GELU around bf16 matrix products, which eager PyTorch runs op by op;
+- ``f32`` elsewhere (or when float32 is asked for);
+- ``int8`` (opt-in, ``dtype="int8"``): NNCF's post-training quantization of the matrix products (int8 weights
+  and activations, the transformer preset that keeps the softmax and LayerNorm in floating point), calibrated on
+  300 synthetic inputs drawn from the tokenizer's vocabulary with a fixed seed, so that the same weights always
+  give the same int8 network and no user data is needed.
+
+It implements the :class:`~stancekit.runtime.engines.Engine` protocol. Two inference requests alternate, so that
+the next batch is filled while the current one runs (the plugin releases the GIL while it computes). Measured
+speed and label agreement: ``benchmarks/README.md`` ("Speed").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import os
+import sys
+import warnings
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from stancekit.core.deps import available as _available
+from stancekit.core.deps import require
+from stancekit.core.hashing import tensors_sha256
+from stancekit.runtime.engines.onnx import INPUT_NAMES, _Logits, cache_dir, weights_version
+
+logger = logging.getLogger(__name__)
+
+CONVERT_FORMAT = "1"  # bump when the conversion recipe changes, so that old cache entries are not reused
+PRECISIONS = ("bf16", "f32", "int8")
+CALIBRATION_ROWS = 300
+
+
+def available() -> bool:
+    """Whether OpenVINO can be imported here."""
+    return _available("openvino")
+
+
+def _use_cache() -> bool:
+    return os.environ.get("STANCEKIT_CACHE", "").lower() not in ("off", "0", "none")
+
+
+class OpenVinoEngine:
+    """The network compiled by OpenVINO's CPU plugin.
+
+    Args:
+        model: a float32 ``transformers`` sequence-classification model on the CPU.
+        precision: ``"bf16"``, ``"f32"`` or ``"int8"`` (see the module's text).
+        threads: inference threads (default: ``torch.get_num_threads()``, so one setting governs every backend).
+        tokenizer: the model's tokenizer (needed for ``int8``: its calibration inputs).
+        requests: inference requests in flight at once in :meth:`run_many`.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        *,
+        precision: str = "f32",
+        tokenizer: Any = None,
+        threads: int | None = None,
+        requests: int = 2,
+    ) -> None:
+        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        if precision == "int8" and tokenizer is None:
+            raise ValueError("precision='int8' needs the tokenizer, to build its calibration inputs")
+        self.tokenizer = tokenizer
+        self.config: Any = getattr(model, "config")  # noqa: B009  (a transformers config)
+        self.num_labels = int(self.config.num_labels)
+        accepted = inspect.signature(model.forward).parameters
+        self.input_names = tuple(n for n in INPUT_NAMES if n in accepted)
+        self.precision = precision
+        self.version = weights_version(model)
+        core = ov.Core()
+        network = self._cached(core, model)
+        properties: dict[str, Any] = {
+            "INFERENCE_PRECISION_HINT": "bf16" if precision == "bf16" else "f32",
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_NUM_THREADS": int(threads or torch.get_num_threads()),
+        }
+        self.compiled = core.compile_model(network, "CPU", properties)
+        self.requests = [self.compiled.create_infer_request() for _ in range(max(1, requests))]
+        self._ports = {n: self.compiled.input(n) for n in self.input_names}
+
+    # -------------------------------------------------------------------------------------------- conversion
+
+    def _cached(self, core: Any, model: torch.nn.Module) -> Any:
+        """The converted network, read from the cache when these exact weights were converted before.
+
+        A cache that cannot be written is skipped (the network is converted in memory each time).
+        """
+        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        versions = (CONVERT_FORMAT, torch.__version__, ov.__version__, ",".join(self.input_names))
+        key = tensors_sha256(model.state_dict(), (*versions, repr(self.config.to_dict())))[:32]
+        path = cache_dir() / "openvino" / f"{key}{'-int8' if self.precision == 'int8' else ''}.xml"
+        if _use_cache() and path.is_file() and path.with_suffix(".bin").is_file():
+            try:
+                return core.read_model(str(path))
+            except Exception as exc:  # a damaged cache entry is converted again
+                logger.info("cannot read the cached OpenVINO network %s (%s); converting again", path, exc)
+        network = self._convert(model)
+        if self.precision == "int8":
+            network = self._quantize(network)
+        if _use_cache():
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xml")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                ov.save_model(network, str(tmp), compress_to_fp16=False)
+                tmp.with_suffix(".bin").replace(path.with_suffix(".bin"))
+                tmp.replace(path)
+            except (OSError, RuntimeError) as exc:
+                logger.info("cannot cache the OpenVINO network in %s: %s", path.parent, exc)
+                for leftover in (tmp, tmp.with_suffix(".bin")):
+                    leftover.unlink(missing_ok=True)
+        return network
+
+    def _convert(self, model: torch.nn.Module) -> Any:
+        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in self.input_names)
+        was_training = model.training
+        model.eval()
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore")  # tracer notes are not the user's
+                network = ov.convert_model(
+                    _Logits(model, self.input_names),
+                    example_input=example,
+                    input=[(ov.PartialShape([-1, -1]), ov.Type.i64) for _ in self.input_names],
+                )
+        finally:
+            model.train(was_training)
+        for port, name in zip(network.inputs, self.input_names):
+            port.get_tensor().set_names({name})
+        network.outputs[0].get_tensor().set_names({"logits"})
+        return network
+
+    def calibration_inputs(self, rows: int = CALIBRATION_ROWS, seed: int = 0) -> list[dict[str, np.ndarray]]:
+        """Deterministic calibration inputs: random words of the tokenizer's vocabulary, as (target, text) pairs
+        for half the rows and single texts for the other half, 8-60 words long."""
+        rng = np.random.default_rng(seed)
+        vocab = sorted(w for w in self.tokenizer.get_vocab() if w.isalpha() and len(w) > 2)
+        if not vocab:
+            raise ValueError("the tokenizer's vocabulary has no whole words to calibrate int8 with")
+        out = []
+        for i in range(rows):
+            text = " ".join(rng.choice(vocab, size=int(rng.integers(8, 60))))
+            args = (" ".join(rng.choice(vocab, size=int(rng.integers(1, 4)))), text) if i % 2 else (text,)
+            enc = self.tokenizer(*args, truncation=True, max_length=128)
+            out.append(
+                {
+                    n: np.asarray([enc[n] if n in enc else [0] * len(enc["input_ids"])], dtype=np.int64)
+                    for n in self.input_names
+                }
+            )
+        return out
+
+    def _quantize(self, network: Any) -> Any:
+        """int8 matrix products by NNCF's post-training quantization (transformer preset), calibrated on
+        :meth:`calibration_inputs`."""
+        nncf = require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.ERROR)  # NNCF's progress notes go to the root logger
+        nncf_logger = logging.getLogger("nncf")
+        nncf_level = nncf_logger.level
+        nncf_logger.setLevel(logging.ERROR)
+        logger.warning("quantizing the network to int8 for OpenVINO (once for these weights; about half a minute)")
+        try:
+            # NNCF's progress bars write to stdout, which may be the scores ('-o -'): send them to stderr.
+            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+                warnings.simplefilter("ignore")
+                data = self.calibration_inputs()
+                return nncf.quantize(
+                    network, nncf.Dataset(data), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(data)
+                )
+        finally:
+            root.setLevel(level)
+            nncf_logger.setLevel(nncf_level)
+
+    # ------------------------------------------------------------------------------------------------- running
+
+    def _feed(self, inputs: dict[str, torch.Tensor]) -> dict[Any, np.ndarray]:
+        feed: dict[Any, np.ndarray] = {}
+        for name, port in self._ports.items():
+            tensor = inputs.get(name)
+            if tensor is None:  # e.g. a tokenizer that returns no token_type_ids: BERT's default is zeros
+                tensor = torch.zeros_like(inputs["input_ids"])
+            feed[port] = tensor.numpy().astype(np.int64, copy=False)
+        return feed
+
+    def __call__(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        request = self.requests[0]
+        request.infer(self._feed(inputs))
+        return torch.from_numpy(request.get_output_tensor(0).data.copy())
+
+    def run_many(self, batches: Any) -> Any:
+        """Logits of each batch of an iterable of input dicts, in order, with the requests in flight together.
+
+        The next batch is padded (by the caller's generator) and submitted while the previous ones compute.
+        """
+        pending: deque[Any] = deque()
+        free = deque(self.requests)
+        for inputs in batches:
+            if not free:
+                request = pending.popleft()
+                request.wait()
+                yield torch.from_numpy(request.get_output_tensor(0).data.copy())
+                free.append(request)
+            request = free.popleft()
+            request.start_async(self._feed(inputs))
+            pending.append(request)
+        while pending:
+            request = pending.popleft()
+            request.wait()
+            yield torch.from_numpy(request.get_output_tensor(0).data.copy())
+
+
+def build(model: torch.nn.Module, *, precision: str, tokenizer: Any = None) -> OpenVinoEngine | None:
+    """An :class:`OpenVinoEngine` for ``model``, or ``None`` (with a warning) when the conversion fails."""
+    try:
+        return OpenVinoEngine(model, precision=precision, tokenizer=tokenizer)
+    except Exception as exc:  # any converter/plugin failure falls back, loudly
+        if precision == "int8":
+            raise RuntimeError(f"dtype='int8' on OpenVINO needs the conversion, which failed: {exc}") from exc
+        logger.warning("OpenVINO conversion failed (%s); scoring with PyTorch instead (backend='torch')", exc)
+        return None
+
+
+def cached_networks() -> list[Path]:
+    """The converted networks in the cache (for ``stancekit`` cache housekeeping and tests)."""
+    folder = cache_dir() / "openvino"
+    return sorted(folder.glob("*.xml")) if folder.is_dir() else []
