@@ -32,7 +32,25 @@ METHODS = {
     "onnx int8": {"dtype": "int8", "backend": "onnx"},
     "onnx f32": {"dtype": "float32", "backend": "onnx"},
     "openvino f32": {"dtype": "float32", "backend": "openvino"},
+    "openvino bf16, experts inline": {"dtype": "bfloat16", "backend": "openvino", "inline": True},
 }
+
+
+def inline_fn(clf):  # type: ignore[no-untyped-def]
+    """The path before the experts moved to a thread: the network's window first, then the experts on it."""
+    from stancekit.model.head import head_proba
+
+    def run(texts, targets):  # type: ignore[no-untyped-def]
+        items = [clf.item(t, g) for t, g in zip(texts, targets)] if targets else [(t, None) for t in texts]
+        parts, start = [], 0
+        for part in clf._iter_logits(iter(items), progress=False, total=len(items)):
+            rows = items[start : start + len(part.values)]
+            start += len(rows)
+            firsts = [g for _, g in rows]
+            parts.append(head_proba(part.values, clf.spec, clf.experts, [t for t, _ in rows], firsts))
+        return np.concatenate(parts)
+
+    return run
 
 
 def main() -> None:
@@ -58,10 +76,13 @@ def main() -> None:
         for m in args.methods:
             opts = dict(METHODS[m])
             budget = {k: opts.pop(k) for k in ("max_tokens",) if k in opts}
+            inline = opts.pop("inline", False)
             clf = stancekit.load(name, **opts)
             for k, v in budget.items():
                 setattr(clf, k, v)
-            runners[m] = speed.core_fn(clf)
+            if inline and clf.experts is None:
+                continue  # no experts (sentiment): nothing to compare
+            runners[m] = inline_fn(clf) if inline else speed.core_fn(clf)
         agree = {}
         for m, fn in runners.items():  # warm-up pass (conversion, shapes) and agreement
             got = fn(work.texts, work.targets)

@@ -138,18 +138,22 @@ class NgramExperts:
         weight: float | None = None,
         temperature: float | None = None,
         network_temperature: float = 1.0,
+        scores: np.ndarray | None = None,
     ) -> np.ndarray:
         """Fuse the network's probabilities (at temperature 1) with the experts' scores.
 
         Covered rows: ``softmax((log proba + weight * scores) / temperature)`` (default: the experts' own weight and
-        temperature); other rows: ``softmax(log proba / network_temperature)``.
+        temperature); other rows: ``softmax(log proba / network_temperature)``. ``scores``: the experts' scores of
+        these rows (:meth:`scores`), when already computed.
         """
         w = self.weight if weight is None else weight
         t = self.temperature if temperature is None else temperature
         logits = log_proba(proba, upper=1.0)
         which = self._expert_of(targets)  # matched once, for the scores and the temperatures
         if w:
-            logits = logits + w * self.scores(texts, targets, _which=which)
+            if scores is None:
+                scores = self.scores(texts, targets, _which=which)
+            logits = logits + w * scores
         covered = np.array([i is not None for i in which], dtype=bool)
         logits = logits / np.where(covered, t, network_temperature)[:, None]
         logits -= logits.max(axis=1, keepdims=True)

@@ -29,6 +29,7 @@ def head_proba(
     experts: NgramExperts | None = None,
     texts: Sequence[str] = (),
     targets: Sequence[object] = (),
+    expert_scores: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probabilities ``(n, n_labels)`` from logits: temperature, then the experts (if given), then the label bias.
 
@@ -37,11 +38,14 @@ def head_proba(
         spec: the model's temperature and label bias.
         experts: n-gram experts to fuse (stance models without holders), or None.
         texts, targets: the rows' texts and targets, needed only with ``experts``.
+        expert_scores: the experts' scores of these rows (:meth:`NgramExperts.scores`) when already computed.
     """
     if experts is None:
         proba = softmax(logits, spec.temperature)
     else:
-        proba = experts.fuse(softmax(logits), texts, targets, network_temperature=spec.temperature)
+        proba = experts.fuse(
+            softmax(logits), texts, targets, network_temperature=spec.temperature, scores=expert_scores
+        )
     if any(spec.label_bias.values()):
         proba = apply_label_bias(proba, np.asarray(spec.bias_vector()))
     return proba

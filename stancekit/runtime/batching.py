@@ -17,7 +17,7 @@ label bias, in that order).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ class Scores:
 
     values: np.ndarray  # (n, n_labels) float32
     truncated: np.ndarray  # (n,) bool: the input was longer than max_length and was cut
+    extra: Any = None  # what iter_network_scores' ``prepare`` returned for this window, if one was given
 
     @classmethod
     def concat(cls, parts: Sequence[Scores], n_labels: int) -> Scores:
@@ -164,6 +165,7 @@ def iter_network_scores(
     window: int = DEFAULT_WINDOW,
     progress: Any = False,
     total: int | None = None,
+    prepare: Callable[[list[tuple[str, str | None]]], Any] | None = None,
 ) -> Iterator[Scores]:
     """Stream ``(text, first segment)`` items through ``engine``, a window at a time, in input order.
 
@@ -180,6 +182,9 @@ def iter_network_scores(
         window: rows tokenized, sorted and scored together; bounds memory for any stream length.
         progress: show a tqdm bar, or update the given bar (anything with ``update(n)``).
         total: number of items, for the progress bar.
+        prepare: called with each window's items just before its forward passes start; what it returns comes
+            back as that window's ``Scores.extra``. The classifier starts its n-gram experts on a thread here,
+            so that they run while the engine computes (which releases the GIL).
 
     Yields:
         One :class:`Scores` of float32 logits, shape (n, n_labels), per ``window`` items.
@@ -192,7 +197,10 @@ def iter_network_scores(
     stream = iter(items)
     try:
         while rows := list(itertools.islice(stream, window)):
-            yield _window_logits(engine, tokenizer, rows, plan, bar)
+            extra = prepare(rows) if prepare is not None else None
+            scores = _window_logits(engine, tokenizer, rows, plan, bar)
+            scores.extra = extra
+            yield scores
     finally:
         if own_bar:
             bar.close()

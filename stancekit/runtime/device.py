@@ -52,11 +52,11 @@ def _auto_dtype(device: torch.device) -> torch.dtype:
 def resolve_dtype(dtype: str | torch.dtype | None, device: torch.device) -> torch.dtype:
     """Choose the compute precision for ``device``.
 
-    ``auto`` is, on the CPU, bfloat16 (autocast) where the CPU multiplies it natively (AVX512-BF16 or AMX:
-    1.4-1.6x float32 ONNX Runtime end to end, labels agreeing with float32 on 99.77-99.93% of the test rows
-    measured in ``benchmarks/README.md``) and float32 elsewhere (bfloat16 is emulated there, several times
-    slower); on CUDA bfloat16 (or float16 where bfloat16 is unsupported). ``int8`` (dynamic quantization, labels
-    agree on only ~97%) is opt-in and runs on the CPU only.
+    ``auto`` is, on the CPU, bfloat16 where the CPU multiplies it natively (AVX512-BF16 or AMX; run by OpenVINO,
+    else by PyTorch's autocast: labels agreeing with float32 on 99.79-99.95% of the test rows measured in
+    ``benchmarks/README.md``) and float32 elsewhere (bfloat16 is emulated there, several times slower); on CUDA
+    bfloat16 (or float16 where bfloat16 is unsupported). ``int8`` (quantization, labels agree on only ~96-99%) is
+    opt-in and runs on the CPU only.
 
     Raises:
         ConfigError: unknown dtype, or one the device cannot run.

@@ -139,7 +139,9 @@ def test_precision_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_openvino_network_is_cached_and_keyed_by_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANCEKIT_CACHE", str(tmp_path / "cache"))
     first = make_tiny(tmp_path, backend="openvino").predict_proba(TEXTS[:6], "csto")
-    assert [p.suffix for p in sorted((tmp_path / "cache" / "openvino").iterdir())] == [".bin", ".xml"]
+    (entry,) = ov_engine.cached_networks()  # one folder per entry: model.xml beside model.bin, nothing else
+    assert sorted(p.name for p in entry.parent.iterdir()) == ["model.bin", "model.xml"]
+    assert [p.name for p in (tmp_path / "cache" / "openvino").iterdir()] == [entry.parent.name]
 
     def no_convert(*args: object, **kwargs: object) -> object:
         raise AssertionError("converted again although the weights were cached")
@@ -214,7 +216,7 @@ def test_openvino_int8_scores_every_row_in_order_deterministically(
     assert got.values.shape == want.values.shape and np.allclose(got.values.sum(1), 1, atol=1e-5)
     assert np.array_equal(got.truncated, want.truncated)
     assert np.abs(got.values - want.values).max() < 0.3  # quantization moves probabilities, never wholesale
-    assert len(list((tmp_path / "cache" / "openvino").glob("*-int8.xml"))) == 1
+    assert [p.parent.name.endswith("-int8") for p in ov_engine.cached_networks()] == [True]
     monkeypatch.setenv("STANCEKIT_CACHE", "off")  # quantized afresh: the calibration is seeded, the same network
     again = Classifier(ref.model, ref.tokenizer, ref.spec, device="cpu", dtype="int8", backend="openvino")
     assert np.abs(again.predict_scores(TEXTS, "csto").values - got.values).max() < 1e-6
@@ -244,3 +246,27 @@ def test_requests_in_flight_keep_the_order(tmp_path: Path, requests: int, refere
     want = [engine(b) for b in batches]
     assert [g.shape for g in got] == [w.shape for w in want]
     assert all(torch.allclose(g, w, atol=1e-6) for g, w in zip(got, want))
+
+
+@openvino_only
+def test_one_openvino_engine_serves_several_threads(tmp_path: Path, reference: Classifier) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    clf = make_tiny(tmp_path, backend="openvino")
+    clf.batch_size, clf.max_tokens = 4, 40
+    want = reference.predict_proba(TEXTS, TARGETS)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: clf.predict_proba(TEXTS, TARGETS), range(8)))
+    assert all(np.abs(r - want).max() < 1e-4 for r in results)
+
+
+@openvino_only
+def test_a_consumer_that_stops_early_leaves_no_request_running(tmp_path: Path) -> None:
+    clf = make_tiny(tmp_path, backend="torch")
+    engine = ov_engine.OpenVinoEngine(clf.model, precision="f32", requests=2)
+    batch = {k: torch.tensor(v) for k, v in clf.tokenizer(["csto"] * 3, ["peace"] * 3).items()}
+    stream = engine.run_many(iter([batch] * 5))
+    next(stream)
+    stream.close()  # the generator's finally waits for the request still in flight
+    again = list(engine.run_many(iter([batch] * 3)))  # the same requests start again without "busy" errors
+    assert len(again) == 3 and all(torch.allclose(a, again[0]) for a in again)

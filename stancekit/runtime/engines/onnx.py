@@ -120,7 +120,10 @@ class OnnxEngine:
         return onnx_bytes
 
     def _export(self, model: torch.nn.Module) -> bytes:
-        example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in self.input_names)
+        # Ones for ids and mask; zeros for token types (a model with one token type has no row 1).
+        example = tuple(
+            (torch.zeros if n == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long) for n in self.input_names
+        )
         buffer = io.BytesIO()
         was_training = model.training
         model.eval()

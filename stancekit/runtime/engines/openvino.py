@@ -1,7 +1,9 @@
 """OpenVINO engine: the whole network compiled for this CPU by OpenVINO's CPU plugin.
 
 The float32 PyTorch network is converted once per set of weights (``openvino.convert_model``) and kept in the
-cache beside the ONNX exports, keyed by a hash of every weight, the network's config and the converter's version.
+cache beside the ONNX exports (one folder per entry, renamed into place whole), keyed by a hash of every weight,
+the network's config and the converter's version (for int8 also NNCF's version, the calibration's size and seed and
+the tokenizer's vocabulary).
 The CPU plugin then compiles it with its inference precision:
 
 - ``bf16`` where the CPU multiplies bfloat16 natively (AVX512-BF16 or AMX): the plugin fuses the attention,
@@ -13,17 +15,22 @@ The CPU plugin then compiles it with its inference precision:
   give the same int8 network and no user data is needed.
 
 It implements the :class:`~stancekit.runtime.engines.Engine` protocol. Two inference requests alternate, so that
-the next batch is filled while the current one runs (the plugin releases the GIL while it computes). Measured
+the next batch is padded while the current one computes (the plugin releases the GIL; with the LATENCY hint there
+is one stream, so the forward passes themselves do not run in parallel). Each thread gets its own requests. Measured
 speed and label agreement: ``benchmarks/README.md`` ("Speed").
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import logging
 import os
+import shutil
 import sys
+import tempfile
+import threading
 import warnings
 from collections import deque
 from pathlib import Path
@@ -34,6 +41,7 @@ import torch
 
 from stancekit.core.deps import available as _available
 from stancekit.core.deps import require
+from stancekit.core.errors import MissingDependencyError
 from stancekit.core.hashing import tensors_sha256
 from stancekit.runtime.engines.onnx import INPUT_NAMES, _Logits, cache_dir, weights_version
 
@@ -42,6 +50,7 @@ logger = logging.getLogger(__name__)
 CONVERT_FORMAT = "1"  # bump when the conversion recipe changes, so that old cache entries are not reused
 PRECISIONS = ("bf16", "f32", "int8")
 CALIBRATION_ROWS = 300
+CALIBRATION_SEED = 0
 
 
 def available() -> bool:
@@ -93,8 +102,18 @@ class OpenVinoEngine:
             "INFERENCE_NUM_THREADS": int(threads or torch.get_num_threads()),
         }
         self.compiled = core.compile_model(network, "CPU", properties)
-        self.requests = [self.compiled.create_infer_request() for _ in range(max(1, requests))]
+        self._n_requests = max(1, requests)
+        self._local = threading.local()  # each thread its own requests: one engine may serve several threads
         self._ports = {n: self.compiled.input(n) for n in self.input_names}
+
+    @property
+    def requests(self) -> list[Any]:
+        """This thread's inference requests (created at its first use)."""
+        requests: list[Any] | None = getattr(self._local, "requests", None)
+        if requests is None:
+            requests = [self.compiled.create_infer_request() for _ in range(self._n_requests)]
+            self._local.requests = requests
+        return requests
 
     # -------------------------------------------------------------------------------------------- conversion
 
@@ -104,33 +123,54 @@ class OpenVinoEngine:
         A cache that cannot be written is skipped (the network is converted in memory each time).
         """
         ov = require("openvino", "openvino", purpose="the OpenVINO engine")
-        versions = (CONVERT_FORMAT, torch.__version__, ov.__version__, ",".join(self.input_names))
+        versions: tuple[str, ...] = (CONVERT_FORMAT, torch.__version__, ov.__version__, ",".join(self.input_names))
+        if self.precision == "int8":  # the calibration decides the int8 network too
+            nncf = require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
+            vocab = hashlib.sha256(repr(sorted(self.tokenizer.get_vocab().items())).encode()).hexdigest()
+            versions += (nncf.__version__, str(CALIBRATION_ROWS), str(CALIBRATION_SEED), vocab)
         key = tensors_sha256(model.state_dict(), (*versions, repr(self.config.to_dict())))[:32]
-        path = cache_dir() / "openvino" / f"{key}{'-int8' if self.precision == 'int8' else ''}.xml"
-        if _use_cache() and path.is_file() and path.with_suffix(".bin").is_file():
+        folder = cache_dir() / "openvino" / f"{key}{'-int8' if self.precision == 'int8' else ''}"
+        xml = folder / "model.xml"
+        if _use_cache() and xml.is_file() and xml.with_suffix(".bin").is_file():
             try:
-                return core.read_model(str(path))
+                return core.read_model(str(xml))
             except Exception as exc:  # a damaged cache entry is converted again
-                logger.info("cannot read the cached OpenVINO network %s (%s); converting again", path, exc)
+                logger.info("cannot read the cached OpenVINO network %s (%s); converting again", folder, exc)
         network = self._convert(model)
         if self.precision == "int8":
             network = self._quantize(network)
         if _use_cache():
-            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.xml")
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ov.save_model(network, str(tmp), compress_to_fp16=False)
-                tmp.with_suffix(".bin").replace(path.with_suffix(".bin"))
-                tmp.replace(path)
-            except (OSError, RuntimeError) as exc:
-                logger.info("cannot cache the OpenVINO network in %s: %s", path.parent, exc)
-                for leftover in (tmp, tmp.with_suffix(".bin")):
-                    leftover.unlink(missing_ok=True)
+            self._store(ov, network, folder)
         return network
+
+    @staticmethod
+    def _store(ov: Any, network: Any, folder: Path) -> None:
+        """Write the network's .xml and .bin into a private temporary folder, then rename that folder into place:
+        a reader sees the whole pair or nothing, and two writers of the same entry never share a file."""
+        tmp: Path | None = None
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            ov.save_model(network, str(tmp / "model.xml"), compress_to_fp16=False)
+            if folder.exists():  # a damaged entry (it could not be read): replace it
+                shutil.rmtree(folder, ignore_errors=True)
+            os.rename(tmp, folder)
+            tmp = None
+        except Exception as exc:  # a cache that cannot be written is skipped
+            if folder.is_dir() and (folder / "model.xml").is_file():
+                logger.debug("another process cached %s first", folder)
+            else:
+                logger.info("cannot cache the OpenVINO network in %s: %s", folder.parent, exc)
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def _convert(self, model: torch.nn.Module) -> Any:
         ov = require("openvino", "openvino", purpose="the OpenVINO engine")
-        example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in self.input_names)
+        # Ones for ids and mask; zeros for token types (a model with one token type has no row 1).
+        example = tuple(
+            (torch.zeros if n == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long) for n in self.input_names
+        )
         was_training = model.training
         model.eval()
         try:
@@ -148,7 +188,9 @@ class OpenVinoEngine:
         network.outputs[0].get_tensor().set_names({"logits"})
         return network
 
-    def calibration_inputs(self, rows: int = CALIBRATION_ROWS, seed: int = 0) -> list[dict[str, np.ndarray]]:
+    def calibration_inputs(
+        self, rows: int = CALIBRATION_ROWS, seed: int = CALIBRATION_SEED
+    ) -> list[dict[str, np.ndarray]]:
         """Deterministic calibration inputs: random words of the tokenizer's vocabulary, as (target, text) pairs
         for half the rows and single texts for the other half, 8-60 words long."""
         rng = np.random.default_rng(seed)
@@ -172,13 +214,13 @@ class OpenVinoEngine:
         """int8 matrix products by NNCF's post-training quantization (transformer preset), calibrated on
         :meth:`calibration_inputs`."""
         nncf = require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
+        logger.warning("quantizing the network to int8 for OpenVINO (once for these weights; about half a minute)")
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # NNCF's progress notes go to the root logger
         nncf_logger = logging.getLogger("nncf")
         nncf_level = nncf_logger.level
         nncf_logger.setLevel(logging.ERROR)
-        logger.warning("quantizing the network to int8 for OpenVINO (once for these weights; about half a minute)")
         try:
             # NNCF's progress bars write to stdout, which may be the scores ('-o -'): send them to stderr.
             with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
@@ -214,25 +256,34 @@ class OpenVinoEngine:
         """
         pending: deque[Any] = deque()
         free = deque(self.requests)
-        for inputs in batches:
-            if not free:
+        try:
+            for inputs in batches:
+                if not free:
+                    request = pending.popleft()
+                    request.wait()
+                    logits = torch.from_numpy(request.get_output_tensor(0).data.copy())
+                    free.append(request)
+                    yield logits
+                request = free.popleft()
+                request.start_async(self._feed(inputs))
+                pending.append(request)
+            while pending:
                 request = pending.popleft()
                 request.wait()
-                yield torch.from_numpy(request.get_output_tensor(0).data.copy())
+                logits = torch.from_numpy(request.get_output_tensor(0).data.copy())
                 free.append(request)
-            request = free.popleft()
-            request.start_async(self._feed(inputs))
-            pending.append(request)
-        while pending:
-            request = pending.popleft()
-            request.wait()
-            yield torch.from_numpy(request.get_output_tensor(0).data.copy())
+                yield logits
+        finally:  # a consumer that stops early (an error, Ctrl-C) leaves no request running into the next call
+            for request in pending:
+                request.wait()
 
 
 def build(model: torch.nn.Module, *, precision: str, tokenizer: Any = None) -> OpenVinoEngine | None:
     """An :class:`OpenVinoEngine` for ``model``, or ``None`` (with a warning) when the conversion fails."""
     try:
         return OpenVinoEngine(model, precision=precision, tokenizer=tokenizer)
+    except MissingDependencyError:
+        raise
     except Exception as exc:  # any converter/plugin failure falls back, loudly
         if precision == "int8":
             raise RuntimeError(f"dtype='int8' on OpenVINO needs the conversion, which failed: {exc}") from exc
@@ -241,6 +292,6 @@ def build(model: torch.nn.Module, *, precision: str, tokenizer: Any = None) -> O
 
 
 def cached_networks() -> list[Path]:
-    """The converted networks in the cache (for ``stancekit`` cache housekeeping and tests)."""
+    """The converted networks in the cache (their ``model.xml``), for housekeeping and tests."""
     folder = cache_dir() / "openvino"
-    return sorted(folder.glob("*.xml")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*/model.xml") if not p.parent.name.startswith(".")) if folder.is_dir() else []
