@@ -59,6 +59,7 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=1024)
     p.add_argument("--models", nargs="+", default=["stance", "sentiment"])
     p.add_argument("--methods", nargs="+", default=list(METHODS))
+    p.add_argument("--tag", default="", help="suffix of the result file's name")
     args = p.parse_args()
     device = torch.device("cpu")
     out: dict = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "hardware": speed.hardware(device), "models": {}}
@@ -115,7 +116,7 @@ def main() -> None:
                 f"{s['vs_torch_bf16_median'] or 0:.2f}x torch-bf16  agree {100 * s['label_agreement_1024']:.2f}%",
                 flush=True,
             )
-    path = Path(__file__).parent / "results" / f"ab-{out['hardware']['cpu_class']}.json"
+    path = Path(__file__).parent / "results" / f"ab-{out['hardware']['cpu_class']}{args.tag}.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {path}")

@@ -270,3 +270,19 @@ def test_a_consumer_that_stops_early_leaves_no_request_running(tmp_path: Path) -
     stream.close()  # the generator's finally waits for the request still in flight
     again = list(engine.run_many(iter([batch] * 3)))  # the same requests start again without "busy" errors
     assert len(again) == 3 and all(torch.allclose(a, again[0]) for a in again)
+
+
+@openvino_only
+def test_conversion_sends_no_telemetry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenVINO's converter would fork a process per telemetry event (trying the network); stancekit stubs it."""
+    import os
+    import time
+
+    monkeypatch.setenv("STANCEKIT_CACHE", "off")
+    forks: list[int] = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    clf = make_tiny(tmp_path, backend="openvino")
+    clf.predict_proba(TEXTS[:2], "csto")
+    time.sleep(1.0)  # telemetry is sent from a background thread
+    assert clf.backend == "openvino" and forks == []

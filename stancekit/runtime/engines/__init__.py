@@ -108,7 +108,7 @@ def resolve_backend(backend: str | None, device: torch.device, dtype: torch.dtyp
                 f"the OpenVINO backend runs float32, bfloat16 or int8 on the CPU, not "
                 f"{str(dtype).replace('torch.', '')} on {device}; use backend='torch'"
             )
-        require("openvino", "openvino", purpose="backend='openvino'")
+        openvino.require_openvino("backend='openvino'")
         if dtype == torch.qint8:
             require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
         return "openvino"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import inspect
 import logging
 import os
@@ -33,6 +34,7 @@ import tempfile
 import threading
 import warnings
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,61 @@ CONVERT_FORMAT = "1"  # bump when the conversion recipe changes, so that old cac
 PRECISIONS = ("bf16", "f32", "int8")
 CALIBRATION_ROWS = 300
 CALIBRATION_SEED = 0
+
+
+def _import_without_telemetry(name: str) -> None:
+    """Import ``name`` with ``openvino_telemetry`` hidden, so that it binds its telemetry stub (OpenVINO's
+    converter and NNCF fall back to one when the package is missing)."""
+    if name in sys.modules:
+        return
+    hidden = {k: sys.modules.get(k) for k in ("openvino_telemetry", "openvino_telemetry.backend")}
+    for key in hidden:
+        sys.modules[key] = None  # type: ignore[assignment]  # an import of it raises ImportError
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass  # not installed: require() says so where it is needed
+    finally:
+        for key, module in hidden.items():
+            if module is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = module
+
+
+def require_openvino(purpose: str) -> Any:
+    """``import openvino`` (which imports its converter, and that sends a telemetry event at import) with the
+    telemetry stubbed; :class:`~stancekit.core.errors.MissingDependencyError` naming the extra when missing."""
+    _import_without_telemetry("openvino")
+    return require("openvino", "openvino", purpose=purpose)
+
+
+@contextlib.contextmanager
+def no_telemetry() -> Iterator[None]:
+    """OpenVINO's converter and NNCF send usage telemetry unless the user has opted out: each event forks the
+    process (700 MB of pages shared, counted again in every memory figure) to try the network. stancekit's calls to
+    them run with their stubs: imported first by stancekit, they bind the stubs for the process; imported before by
+    the user, their telemetry objects are swapped for stubs during the call and put back afterwards."""
+    _import_without_telemetry("openvino.tools.ovc")
+    _import_without_telemetry("nncf")
+    patches: list[tuple[Any, str, Any]] = []
+    with contextlib.suppress(ImportError):
+        from openvino.tools.ovc import convert_impl, telemetry_stub, telemetry_utils
+
+        patches += [(convert_impl, "tm", telemetry_stub), (telemetry_utils, "tm", telemetry_stub)]
+    with contextlib.suppress(ImportError):
+        import nncf.telemetry.decorator as decorator
+        from nncf.telemetry.wrapper import NNCFTelemetryStub
+
+        patches.append((decorator, "telemetry", NNCFTelemetryStub()))
+    saved = [(module, name, getattr(module, name)) for module, name, _ in patches if hasattr(module, name)]
+    for module, name, value in patches:
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def available() -> bool:
@@ -82,7 +139,7 @@ class OpenVinoEngine:
         threads: int | None = None,
         requests: int = 2,
     ) -> None:
-        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        ov = require_openvino("the OpenVINO engine")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         if precision == "int8" and tokenizer is None:
@@ -122,9 +179,10 @@ class OpenVinoEngine:
 
         A cache that cannot be written is skipped (the network is converted in memory each time).
         """
-        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        ov = require_openvino("the OpenVINO engine")
         versions: tuple[str, ...] = (CONVERT_FORMAT, torch.__version__, ov.__version__, ",".join(self.input_names))
         if self.precision == "int8":  # the calibration decides the int8 network too
+            _import_without_telemetry("nncf")
             nncf = require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
             vocab = hashlib.sha256(repr(sorted(self.tokenizer.get_vocab().items())).encode()).hexdigest()
             versions += (nncf.__version__, str(CALIBRATION_ROWS), str(CALIBRATION_SEED), vocab)
@@ -166,7 +224,7 @@ class OpenVinoEngine:
                 shutil.rmtree(tmp, ignore_errors=True)
 
     def _convert(self, model: torch.nn.Module) -> Any:
-        ov = require("openvino", "openvino", purpose="the OpenVINO engine")
+        ov = require_openvino("the OpenVINO engine")
         # Ones for ids and mask; zeros for token types (a model with one token type has no row 1).
         example = tuple(
             (torch.zeros if n == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long) for n in self.input_names
@@ -174,7 +232,7 @@ class OpenVinoEngine:
         was_training = model.training
         model.eval()
         try:
-            with warnings.catch_warnings(), torch.no_grad():
+            with warnings.catch_warnings(), torch.no_grad(), no_telemetry():
                 warnings.simplefilter("ignore")  # tracer notes are not the user's
                 network = ov.convert_model(
                     _Logits(model, self.input_names),
@@ -213,6 +271,7 @@ class OpenVinoEngine:
     def _quantize(self, network: Any) -> Any:
         """int8 matrix products by NNCF's post-training quantization (transformer preset), calibrated on
         :meth:`calibration_inputs`."""
+        _import_without_telemetry("nncf")
         nncf = require("nncf", "openvino", purpose="dtype='int8' on the OpenVINO backend")
         logger.warning("quantizing the network to int8 for OpenVINO (once for these weights; about half a minute)")
         root = logging.getLogger()
@@ -223,7 +282,7 @@ class OpenVinoEngine:
         nncf_logger.setLevel(logging.ERROR)
         try:
             # NNCF's progress bars write to stdout, which may be the scores ('-o -'): send them to stderr.
-            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr), no_telemetry():
                 warnings.simplefilter("ignore")
                 data = self.calibration_inputs()
                 return nncf.quantize(
