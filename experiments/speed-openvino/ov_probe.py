@@ -1,6 +1,6 @@
 """Probe: OpenVINO engine settings against the stancekit default and the HF pipeline, one process.
 
-STANCEKIT_DATA=../shared/data python experiments/speed-openvino/probe.py [--rows 1024] [--models stance]
+STANCEKIT_DATA=../shared/data python experiments/speed-openvino/ov_probe.py [--rows 1024] [--models stance]
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -42,7 +43,7 @@ def main() -> None:
         ref = stancekit.load(name, dtype="float32", backend="torch")
         base, _ = speed.timed_throughput(speed.pipeline_fn(ref, device), work, device, 6)
         _, refp = speed.timed_throughput(speed.core_fn(ref), work, device, 1)
-        res = {"pipeline": base["rows_per_s"]}
+        res: dict[str, Any] = {"pipeline": base["rows_per_s"]}
         default = stancekit.load(name)
         st, o = speed.timed_throughput(speed.core_fn(default), work, device, 6)
         res["default"] = st["rows_per_s"] / base["rows_per_s"], float((o.argmax(1) == refp.argmax(1)).mean())

@@ -1,6 +1,6 @@
 """Interleaved A/B timing of engine settings on one machine (rounds alternate methods, so drift hits all alike).
 
-    STANCEKIT_DATA=../shared/data python experiments/speed-openvino/ab.py [--rounds 5] [--rows 1024]
+    STANCEKIT_DATA=../shared/data python experiments/speed-openvino/ov_ab.py [--rounds 5] [--rows 1024]
 
 Each round scores the whole workload once with every method, in a rotated order; rows/s per method is the median
 over rounds, and each ratio is the median of per-round ratios against the float32 HF pipeline of the same round.
@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -23,7 +24,7 @@ import speed
 
 import stancekit
 
-METHODS = {
+METHODS: dict[str, dict[str, Any]] = {
     "torch bf16 autocast": {"dtype": "bfloat16", "backend": "torch"},
     "openvino bf16 (1,024 tokens)": {"dtype": "bfloat16", "backend": "openvino"},
     "openvino bf16 (2,048 tokens)": {"dtype": "bfloat16", "backend": "openvino", "max_tokens": 2048},
@@ -36,11 +37,11 @@ METHODS = {
 }
 
 
-def inline_fn(clf):  # type: ignore[no-untyped-def]
+def inline_fn(clf: Any) -> Any:
     """The path before the experts moved to a thread: the network's window first, then the experts on it."""
     from stancekit.model.head import head_proba
 
-    def run(texts, targets):  # type: ignore[no-untyped-def]
+    def run(texts: list[str], targets: list[str] | None) -> np.ndarray:
         items = [clf.item(t, g) for t, g in zip(texts, targets)] if targets else [(t, None) for t in texts]
         parts, start = [], 0
         for part in clf._iter_logits(iter(items), progress=False, total=len(items)):
@@ -97,7 +98,7 @@ def main() -> None:
                 runners[m](work.texts, work.targets)
                 rates[m].append(len(work.texts) / (time.perf_counter() - t0))
         base = np.array(rates["pipeline"])
-        res = {
+        res: dict[str, dict[str, Any]] = {
             m: {
                 "rows_per_s": float(np.median(v)),
                 "vs_pipeline_median": float(np.median(np.array(v) / base)),
