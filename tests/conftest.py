@@ -66,6 +66,17 @@ def _onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["STANCEKIT_CACHE"] = str(tmp_path_factory.mktemp("stancekit-cache"))
 
 
+#: Texts for the tiny model with a long one (truncated at 32 tokens), in an order the length sort changes.
+MIXED = [
+    "armenia might leave the csto",
+    "peace",
+    "russia said the treaty is a great bloc for peace and war is bad " * 4,  # long: truncated at 32 tokens
+    "the west will support armenia",
+    "bad",
+    "moscow hate the csto treaty, armenia said",
+] * 5
+
+
 def make_tiny(
     tmp: Path, task: str = "stance", max_length: int = 32, seed: int = 0, backend: str = "auto"
 ) -> Classifier:

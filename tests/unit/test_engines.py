@@ -19,19 +19,12 @@ from stancekit.runtime import engines as engines_module
 from stancekit.runtime.engines import onnx as onnx_engine
 from stancekit.runtime.engines import openvino as ov_engine
 from stancekit.runtime.engines import resolve_backend
-from tests.conftest import make_tiny
+from tests.conftest import MIXED, make_tiny
 
 HAVE = {"torch": True, "onnx": onnx_engine.available(), "openvino": ov_engine.available()}
 openvino_only = pytest.mark.skipif(not HAVE["openvino"], reason="openvino is not installed")
 
-TEXTS = [
-    "armenia might leave the csto",
-    "peace",
-    "russia said the treaty is a great bloc for peace and war is bad " * 4,  # long: truncated at 32 tokens
-    "the west will support armenia",
-    "bad",
-    "moscow hate the csto treaty, armenia said",
-] * 5
+TEXTS = MIXED
 TARGETS = ["csto", "russia", "armenia"] * 10
 
 

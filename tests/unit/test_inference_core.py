@@ -9,6 +9,7 @@ import torch
 from stancekit.runtime import device as inference
 from stancekit.runtime.batching import plan_batches
 from stancekit.runtime.device import resolve_device, resolve_dtype
+from tests.conftest import MIXED
 
 
 def test_resolve_device() -> None:
@@ -69,14 +70,6 @@ def test_bf16_autocast_path_runs(tiny_stance) -> None:  # type: ignore[no-untype
 
 
 # ----------------------------------------------------------------------------------- backends and fast paths
-MIXED = [
-    "armenia might leave the csto",
-    "peace",
-    "russia said the treaty is a great bloc for peace and war is bad " * 4,  # long: truncated at 32 tokens
-    "the west will support armenia",
-    "bad",
-    "moscow hate the csto treaty, armenia said",
-] * 5
 
 
 def test_backend_resolution() -> None:

@@ -9,7 +9,6 @@ layers are dynamically quantized (int8 weights per output channel, int8 activati
 
 from __future__ import annotations
 
-import inspect
 import io
 import logging
 import os
@@ -18,51 +17,29 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from stancekit.core.deps import available as _available
 from stancekit.core.deps import require
 from stancekit.core.hashing import tensors_sha256
+from stancekit.runtime.engines.exported import (
+    Logits,
+    cache_dir,
+    example_inputs,
+    input_names,
+    int64_inputs,
+    use_cache,
+    weights_version,
+)
 
 logger = logging.getLogger(__name__)
 
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_FORMAT = "1"  # bump when the export recipe changes, so that old cache entries are not reused
-
-
-def cache_dir() -> Path:
-    """Where exported networks are kept between runs: ``$STANCEKIT_CACHE``, else ``$XDG_CACHE_HOME/stancekit``,
-    else ``~/.cache/stancekit`` (set ``STANCEKIT_CACHE=off`` to export afresh every time)."""
-    explicit = os.environ.get("STANCEKIT_CACHE")
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stancekit"
 
 
 def available() -> bool:
     """Whether ONNX Runtime (and the ``onnx`` package the exporter needs) can be imported here."""
     return _available("onnxruntime") and _available("onnx")
-
-
-class _Logits(torch.nn.Module):
-    """The classifier as a function of positional tensors, returning logits only (what the exporter needs)."""
-
-    def __init__(self, model: torch.nn.Module, names: tuple[str, ...]) -> None:
-        super().__init__()
-        self.model = model
-        self.names = names
-
-    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-        return self.model(**dict(zip(self.names, tensors))).logits
-
-
-def weights_version(model: torch.nn.Module) -> tuple[int, int]:
-    """A cheap fingerprint that changes whenever the model's weights are replaced or changed in place.
-
-    Every in-place write to a tensor (an optimizer step, ``load_state_dict``) bumps its version counter.
-    """
-    return id(model), sum(p._version for p in model.parameters())
 
 
 class OnnxEngine:
@@ -79,8 +56,7 @@ class OnnxEngine:
 
         self.config: Any = getattr(model, "config")  # noqa: B009  (a transformers config)
         self.num_labels = int(self.config.num_labels)
-        accepted = inspect.signature(model.forward).parameters
-        self.input_names = tuple(n for n in INPUT_NAMES if n in accepted)
+        self.input_names = input_names(model)
         self.quantize = quantize
         self.version = weights_version(model)
         onnx_bytes = self._cached(model)
@@ -90,7 +66,7 @@ class OnnxEngine:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self.session = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
-        self._session_inputs = {i.name for i in self.session.get_inputs()}
+        self._session_inputs = tuple(i.name for i in self.session.get_inputs())
 
     def _cached(self, model: torch.nn.Module) -> bytes:
         """The exported (and quantized) network, from the cache when these exact weights were exported before.
@@ -103,13 +79,13 @@ class OnnxEngine:
         versions = (EXPORT_FORMAT, torch.__version__, onnxruntime.__version__, ",".join(self.input_names))
         key = tensors_sha256(model.state_dict(), (*versions, repr(self.config.to_dict())))[:32]
         path = cache_dir() / "onnx" / f"{key}{'-int8' if self.quantize else ''}.onnx"
-        use_cache = os.environ.get("STANCEKIT_CACHE", "").lower() not in ("off", "0", "none")
-        if use_cache and path.is_file():
+        cached = use_cache()
+        if cached and path.is_file():
             return path.read_bytes()
         onnx_bytes = self._export(model)
         if self.quantize:
             onnx_bytes = self._quantize(onnx_bytes)
-        if use_cache:
+        if cached:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -120,10 +96,7 @@ class OnnxEngine:
         return onnx_bytes
 
     def _export(self, model: torch.nn.Module) -> bytes:
-        # Ones for ids and mask; zeros for token types (a model with one token type has no row 1).
-        example = tuple(
-            (torch.zeros if n == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long) for n in self.input_names
-        )
+        example = example_inputs(self.input_names)
         buffer = io.BytesIO()
         was_training = model.training
         model.eval()
@@ -132,7 +105,7 @@ class OnnxEngine:
                 warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's
                 export: Any = torch.onnx.export  # typed for paths; it also writes to a file object
                 export(
-                    _Logits(model, self.input_names),
+                    Logits(model, self.input_names),
                     example,
                     buffer,
                     input_names=list(self.input_names),
@@ -170,12 +143,7 @@ class OnnxEngine:
             return out.read_bytes()
 
     def __call__(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
-        feed: dict[str, np.ndarray] = {}
-        for name in self._session_inputs:
-            tensor = inputs.get(name)
-            if tensor is None:  # e.g. a tokenizer that returns no token_type_ids: BERT's default is zeros
-                tensor = torch.zeros_like(inputs["input_ids"])
-            feed[name] = tensor.numpy().astype(np.int64, copy=False)
+        feed = int64_inputs(inputs, self._session_inputs)
         (logits,) = self.session.run(["logits"], feed)
         return torch.from_numpy(logits)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
-import inspect
 import logging
 import os
 import shutil
@@ -45,7 +44,15 @@ from stancekit.core.deps import available as _available
 from stancekit.core.deps import require
 from stancekit.core.errors import MissingDependencyError
 from stancekit.core.hashing import tensors_sha256
-from stancekit.runtime.engines.onnx import INPUT_NAMES, _Logits, cache_dir, weights_version
+from stancekit.runtime.engines.exported import (
+    Logits,
+    cache_dir,
+    example_inputs,
+    input_names,
+    int64_inputs,
+    use_cache,
+    weights_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +122,6 @@ def available() -> bool:
     return _available("openvino")
 
 
-def _use_cache() -> bool:
-    return os.environ.get("STANCEKIT_CACHE", "").lower() not in ("off", "0", "none")
-
-
 class OpenVinoEngine:
     """The network compiled by OpenVINO's CPU plugin.
 
@@ -147,8 +150,7 @@ class OpenVinoEngine:
         self.tokenizer = tokenizer
         self.config: Any = getattr(model, "config")  # noqa: B009  (a transformers config)
         self.num_labels = int(self.config.num_labels)
-        accepted = inspect.signature(model.forward).parameters
-        self.input_names = tuple(n for n in INPUT_NAMES if n in accepted)
+        self.input_names = input_names(model)
         self.precision = precision
         self.version = weights_version(model)
         core = ov.Core()
@@ -189,7 +191,7 @@ class OpenVinoEngine:
         key = tensors_sha256(model.state_dict(), (*versions, repr(self.config.to_dict())))[:32]
         folder = cache_dir() / "openvino" / f"{key}{'-int8' if self.precision == 'int8' else ''}"
         xml = folder / "model.xml"
-        if _use_cache() and xml.is_file() and xml.with_suffix(".bin").is_file():
+        if use_cache() and xml.is_file() and xml.with_suffix(".bin").is_file():
             try:
                 return core.read_model(str(xml))
             except Exception as exc:  # a damaged cache entry is converted again
@@ -197,7 +199,7 @@ class OpenVinoEngine:
         network = self._convert(model)
         if self.precision == "int8":
             network = self._quantize(network)
-        if _use_cache():
+        if use_cache():
             self._store(ov, network, folder)
         return network
 
@@ -225,17 +227,14 @@ class OpenVinoEngine:
 
     def _convert(self, model: torch.nn.Module) -> Any:
         ov = require_openvino("the OpenVINO engine")
-        # Ones for ids and mask; zeros for token types (a model with one token type has no row 1).
-        example = tuple(
-            (torch.zeros if n == "token_type_ids" else torch.ones)((2, 8), dtype=torch.long) for n in self.input_names
-        )
+        example = example_inputs(self.input_names)
         was_training = model.training
         model.eval()
         try:
             with warnings.catch_warnings(), torch.no_grad(), no_telemetry():
                 warnings.simplefilter("ignore")  # tracer notes are not the user's
                 network = ov.convert_model(
-                    _Logits(model, self.input_names),
+                    Logits(model, self.input_names),
                     example_input=example,
                     input=[(ov.PartialShape([-1, -1]), ov.Type.i64) for _ in self.input_names],
                 )
@@ -295,13 +294,8 @@ class OpenVinoEngine:
     # ------------------------------------------------------------------------------------------------- running
 
     def _feed(self, inputs: dict[str, torch.Tensor]) -> dict[Any, np.ndarray]:
-        feed: dict[Any, np.ndarray] = {}
-        for name, port in self._ports.items():
-            tensor = inputs.get(name)
-            if tensor is None:  # e.g. a tokenizer that returns no token_type_ids: BERT's default is zeros
-                tensor = torch.zeros_like(inputs["input_ids"])
-            feed[port] = tensor.numpy().astype(np.int64, copy=False)
-        return feed
+        arrays = int64_inputs(inputs, self.input_names)
+        return {port: arrays[name] for name, port in self._ports.items()}
 
     def __call__(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         request = self.requests[0]
