@@ -29,6 +29,7 @@ METHODS: dict[str, dict[str, Any]] = {
     "openvino bf16 (1,024 tokens)": {"dtype": "bfloat16", "backend": "openvino"},
     "openvino bf16 (2,048 tokens)": {"dtype": "bfloat16", "backend": "openvino", "max_tokens": 2048},
     "openvino bf16 (512 tokens)": {"dtype": "bfloat16", "backend": "openvino", "max_tokens": 512},
+    "openvino bf16 (4,096 tokens)": {"dtype": "bfloat16", "backend": "openvino", "max_tokens": 4096},
     "openvino int8": {"dtype": "int8", "backend": "openvino"},
     "onnx int8": {"dtype": "int8", "backend": "onnx"},
     "onnx f32": {"dtype": "float32", "backend": "onnx"},

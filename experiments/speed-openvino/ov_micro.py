@@ -126,25 +126,39 @@ def int8(clf: Any, work: Any, synthetic: list[dict[str, np.ndarray]], real: list
 
 
 def latency(work: Any) -> None:
-    """Single-text calls of the default stance model: ms per call, and the n-gram experts' own cost per call."""
+    """Single-text calls of the default stance model: ms per call, and where the time of a call goes (the network
+    alone, the engine's forward pass alone, tokenization, the n-gram experts alone)."""
+    from stancekit.runtime.batching import encode, pad_batch
+
     clf = stancekit.load("stance")
     texts, targets = work.texts[:64], work.targets[:64]
-    for i in range(10):
-        clf.predict_proba([texts[i]], targets=[targets[i]])
 
-    def calls() -> None:
-        for i in range(200):
-            clf.predict_proba([texts[i % 64]], targets=[targets[i % 64]])
+    def per_call(fn: Callable[[int], Any], calls: int = 300) -> float:
+        for i in range(20):
+            fn(i)
+        t0 = time.perf_counter()
+        for i in range(calls):
+            fn(i % 64)
+        return (time.perf_counter() - t0) / calls * 1000
 
-    t0 = time.perf_counter()
-    calls()
-    per_call = (time.perf_counter() - t0) / 200 * 1000
-    assert clf.experts is not None
-    t0 = time.perf_counter()
-    for i in range(200):  # the same rows' expert scores alone (in a call they run on a thread beside the engine)
-        clf.experts.scores([texts[i % 64]], [targets[i % 64]])
-    experts = time.perf_counter() - t0
-    print(f"single text: {per_call:.1f} ms per call; n-gram experts {experts / 200 * 1000:.1f} ms per call (alone)")
+    full = per_call(lambda i: clf.predict_proba([texts[i]], targets=[targets[i]]))
+    experts = clf.experts
+    assert experts is not None
+    alone = per_call(lambda i: experts.scores([texts[i]], [targets[i]]))
+    tokens = per_call(lambda i: encode(clf.tokenizer, [texts[i]], [targets[i]], clf.spec.max_length))
+    engine = clf.engine
+    padded = []
+    for i in range(64):
+        ids, types, _ = encode(clf.tokenizer, [texts[i]], [targets[i]], clf.spec.max_length)
+        padded.append(pad_batch(np.array([0]), ids, types, [len(ids[0])], clf.tokenizer.pad_token_id or 0))
+    forward = per_call(lambda i: engine(padded[i]))
+    clf.experts = None
+    network = per_call(lambda i: clf.predict_proba([texts[i]], targets=[targets[i]]))
+    clf.experts = experts
+    print(
+        f"single text: {full:.2f} ms per call; without the experts {network:.2f}; engine forward alone "
+        f"{forward:.2f}; tokenization {tokens:.2f}; n-gram experts alone {alone:.2f}"
+    )
 
 
 def main() -> None:

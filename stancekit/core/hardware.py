@@ -27,3 +27,11 @@ def native_cpu_half() -> bool:
     if any(bool(getattr(cpu, name, lambda: False)()) for name in checks):
         return True
     return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+
+
+def has_amx() -> bool:
+    """Whether this CPU has AMX tiles for bfloat16 (Intel Xeon, Sapphire Rapids and later)."""
+    cpu: Any = torch.cpu
+    if bool(getattr(cpu, "_is_amx_tile_supported", lambda: False)()):
+        return True
+    return "amx_bf16" in cpu_flags()

@@ -26,6 +26,10 @@ from stancekit.runtime.batching import Scores, iter_network_scores
 from stancekit.runtime.device import default_budget, dtype_name, prepare_model, resolve_device, resolve_dtype
 from stancekit.runtime.engines import engine_is_current, make_engine, resolve_backend
 
+# Windows of at least this many rows get their n-gram experts scored on a thread beside the engine; smaller ones
+# (a single text) score them after the forward passes (measured: benchmarks/README.md, notes).
+EXPERTS_THREAD_MIN_ROWS = 64
+
 Item = tuple[str, str | None]  # (text, first segment: the target, or "holder [SEP] target"; None for sentiment)
 
 
@@ -65,7 +69,7 @@ class Classifier:
         self.dtype = resolve_dtype(self.options.dtype, self.device)
         self.backend = resolve_backend(self.options.backend, self.device, self.dtype)
         self.model = prepare_model(model, self.device, self.dtype)
-        default_rows, default_tokens = default_budget(self.device)
+        default_rows, default_tokens = default_budget(self.device, self.backend)
         self.batch_size = self.options.batch_size or default_rows
         self.max_tokens = self.options.max_tokens or default_tokens
         self._engine: Any = None
@@ -302,14 +306,19 @@ class Classifier:
             for part in self._iter_logits(items, progress=progress, total=total):
                 yield Scores(head_proba(part.values, self.spec), part.truncated)
             return
-        # The experts (TF-IDF + linear SVM, a tenth of a stance window's time and a third of a single text's) score
-        # each window on a thread while the engine runs the same window's forward passes.
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancekit-experts")
+        # The experts (TF-IDF + linear SVM, a tenth of a stance window's time) score a large window on a thread
+        # while the engine runs the same window's forward passes; a small one (a single text) after them, in this
+        # thread: on two cores a thread beside the engine's own costs more than the experts' work itself
+        # (benchmarks/README.md, notes: "n-gram experts on a thread").
+        pool: ThreadPoolExecutor | None = None
 
         def start_experts(rows: list[Item]) -> tuple[list[str], list[str | None], Future[np.ndarray] | None]:
+            nonlocal pool
             texts, firsts = [t for t, _ in rows], [g for _, g in rows]
-            if not experts.weight:  # weight 0: the scores would be discarded
+            if not experts.weight or len(rows) < EXPERTS_THREAD_MIN_ROWS:  # weight 0: no scores needed
                 return texts, firsts, None
+            if pool is None:
+                pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancekit-experts")
             return texts, firsts, pool.submit(experts.scores, texts, firsts)
 
         try:
@@ -319,7 +328,8 @@ class Classifier:
                 proba = head_proba(part.values, self.spec, experts, texts, firsts, scores)
                 yield Scores(proba, part.truncated)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _iter_logits(
         self, items: Iterable[Item], *, progress: Any, total: int | None, prepare: Any = None

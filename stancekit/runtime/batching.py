@@ -92,20 +92,26 @@ def plan_batches(lengths: Sequence[int], batch_size: int, max_tokens: int) -> li
 def pad_batch(
     batch: np.ndarray, ids: list[list[int]], types: list[list[int]] | None, lengths: list[int], pad_id: int
 ) -> dict[str, torch.Tensor]:
-    """The keyword tensors of one batch, padded to its longest row."""
+    """The keyword tensors of one batch, padded to its longest row.
+
+    Built in one int64 array per input (each row written by numpy from its token list, the mask from the
+    lengths by broadcasting): a tenth of the time of a tensor per row, which matters once the engine runs a
+    window of tweets in well under a second.
+    """
     width = lengths[batch[0]]
-    input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    type_ids = torch.zeros((len(batch), width), dtype=torch.long) if types is not None else None
+    n = len(batch)
+    input_ids = np.full((n, width), pad_id, dtype=np.int64)
+    row_lengths = np.fromiter((lengths[i] for i in batch), dtype=np.int64, count=n)
+    mask = (np.arange(width) < row_lengths[:, None]).astype(np.int64)
+    type_ids = np.zeros((n, width), dtype=np.int64) if types is not None else None
     for row, idx in enumerate(batch):
-        n = lengths[idx]
-        input_ids[row, :n] = torch.tensor(ids[idx])
-        mask[row, :n] = 1
+        k = lengths[idx]
+        input_ids[row, :k] = ids[idx]
         if type_ids is not None and types is not None:
-            type_ids[row, :n] = torch.tensor(types[idx])
-    inputs = {"input_ids": input_ids, "attention_mask": mask}
+            type_ids[row, :k] = types[idx]
+    inputs = {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask)}
     if type_ids is not None:
-        inputs["token_type_ids"] = type_ids
+        inputs["token_type_ids"] = torch.from_numpy(type_ids)
     return inputs
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from stancekit.runtime import device as inference
-from stancekit.runtime.batching import plan_batches
+from stancekit.runtime.batching import pad_batch, plan_batches
 from stancekit.runtime.device import resolve_device, resolve_dtype
 from tests.conftest import MIXED
 
@@ -59,6 +59,18 @@ def test_plan_batches_rejects_nothing_for_empty_input() -> None:
     assert plan_batches([], batch_size=4, max_tokens=10) == []
 
 
+def test_pad_batch_pads_each_row_to_the_longest_with_its_mask_and_types() -> None:
+    ids = [[101, 7, 102], [101, 5, 6, 8, 102], [101, 102]]
+    types = [[0, 0, 0], [0, 0, 1, 1, 1], [0, 1]]
+    lengths = [len(r) for r in ids]
+    out = pad_batch(np.array([1, 0, 2]), ids, types, lengths, pad_id=9)
+    assert out["input_ids"].tolist() == [[101, 5, 6, 8, 102], [101, 7, 102, 9, 9], [101, 102, 9, 9, 9]]
+    assert out["attention_mask"].tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]]
+    assert out["token_type_ids"].tolist() == [[0, 0, 1, 1, 1], [0, 0, 0, 0, 0], [0, 1, 0, 0, 0]]
+    assert all(t.dtype == torch.long for t in out.values())
+    assert "token_type_ids" not in pad_batch(np.array([0]), ids, None, lengths, pad_id=0)
+
+
 def test_bf16_autocast_path_runs(tiny_stance) -> None:  # type: ignore[no-untyped-def]
     from stancekit.model.classifier import Classifier
 
@@ -101,7 +113,19 @@ def test_default_budget_per_device(tiny_stance) -> None:  # type: ignore[no-unty
 
     assert default_budget(torch.device("cpu")) == DEFAULT_BUDGETS["cpu"]
     assert default_budget(torch.device("cuda")) == DEFAULT_BUDGETS["cuda"]
-    assert (tiny_stance.batch_size, tiny_stance.max_tokens) == DEFAULT_BUDGETS["cpu"]
+    assert (tiny_stance.batch_size, tiny_stance.max_tokens) == default_budget(torch.device("cpu"), tiny_stance.backend)
+
+
+def test_openvino_on_amx_gets_the_larger_token_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stancekit.runtime import device as dev
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(dev, "has_amx", lambda: True)
+    assert dev.default_budget(cpu, "openvino") == (dev.DEFAULT_BUDGETS["cpu"][0], dev.AMX_OPENVINO_TOKENS)
+    assert dev.default_budget(cpu, "onnx") == dev.DEFAULT_BUDGETS["cpu"]
+    assert dev.default_budget(torch.device("cuda"), "openvino") == dev.DEFAULT_BUDGETS["cuda"]
+    monkeypatch.setattr(dev, "has_amx", lambda: False)
+    assert dev.default_budget(cpu, "openvino") == dev.DEFAULT_BUDGETS["cpu"]
 
 
 onnx_only = pytest.mark.skipif(

@@ -129,6 +129,28 @@ def test_classifier_fuses_covered_rows_in_input_order(tiny_stance: Classifier, t
     assert not (folder / JSON_FILE).exists() and not (folder / WEIGHTS_FILE).exists()
 
 
+def test_experts_give_the_same_scores_on_their_thread_and_inline(
+    tiny_stance: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stancekit.model import classifier as classifier_module
+
+    experts = _fit()
+    experts.weight = 2.0
+    texts = [f"{random.Random(i).choice(['love', 'hate', 'said'])} the treaty {'war ' * (i % 5)}" for i in range(40)]
+    targets = ["csto" if i % 2 else "russia" for i in range(40)]
+    network = tiny_stance.predict_proba(texts, targets=targets)
+    tiny_stance.experts = experts
+    try:
+        monkeypatch.setattr(classifier_module, "EXPERTS_THREAD_MIN_ROWS", 1)  # every window: a thread
+        threaded = tiny_stance.predict_proba(texts, targets=targets)
+        monkeypatch.setattr(classifier_module, "EXPERTS_THREAD_MIN_ROWS", 10**9)  # every window: inline
+        inline = tiny_stance.predict_proba(texts, targets=targets)
+    finally:
+        tiny_stance.experts = None
+    np.testing.assert_allclose(threaded, inline, atol=1e-6)
+    np.testing.assert_allclose(inline, experts.fuse(network, texts, targets), atol=1e-5)
+
+
 def _recipe(tmp_path: Path) -> TrainingConfig:
     train = pd.DataFrame(_rows(90, "csto", LABELS, 3) + _rows(60, "russia", ("against", "favor"), 4))
     val = pd.DataFrame(_rows(30, "csto", LABELS, 5) + _rows(20, "russia", ("against", "favor"), 6))
