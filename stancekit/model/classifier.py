@@ -315,7 +315,8 @@ class Classifier:
         def start_experts(rows: list[Item]) -> tuple[list[str], list[str | None], Future[np.ndarray] | None]:
             nonlocal pool
             texts, firsts = [t for t, _ in rows], [g for _, g in rows]
-            if not experts.weight or len(rows) < EXPERTS_THREAD_MIN_ROWS:  # weight 0: no scores needed
+            # weight 0: no scores needed (head_proba skips them); a small window: scored inline by head_proba
+            if not experts.weight or len(rows) < EXPERTS_THREAD_MIN_ROWS:
                 return texts, firsts, None
             if pool is None:
                 pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stancekit-experts")

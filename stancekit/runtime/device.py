@@ -91,7 +91,7 @@ def dtype_name(dtype: torch.dtype) -> str:
 
 
 #: OpenVINO bf16 on an AMX CPU: tile matrix products want twice the tokens per batch (A/B, 5 rounds of 1,024 rows:
-#: 2,048 tokens 1.08x / 1.14x the rows/s of 1,024 on stance pairs / tweets; on AVX512-BF16 without AMX 0.92-0.99x,
+#: 2,048 tokens 1.09x / 1.14x the rows/s of 1,024 on stance pairs / tweets; on AVX512-BF16 without AMX 0.92-0.99x,
 #: so 1,024 stays there; benchmarks/README.md, notes).
 AMX_OPENVINO_TOKENS = 2048
 
