@@ -36,26 +36,27 @@ $(MPNET_BACKBONE): | install
 SEED_ANALYSIS = seeds/armenia-csto-news.txt --aliases seeds/armenia-csto-targets.yaml --holder Armenia
 
 ## Who stands where in the seed article: Armenia toward the CSTO, Russia, Azerbaijan and the West, sentence by
-## sentence, with the summary; also writes an HTML report and a heat map to build/.
-demo: install
+## sentence, with the summary (the news document model, on the mpnet backbone); also writes an HTML report and a
+## heat map to build/.
+demo: install backbones
 	mkdir -p build
 	$(BIN)/stancekit analyze $(SEED_ANALYSIS) --report build/armenia-csto-report.html \
 		--png build/armenia-csto-heatmap.png --force
 	@echo "open build/armenia-csto-report.html in a browser for the report"
 
 ## Regenerate the report committed in seeds/ (the same analysis as the demo).
-seed-report: install
+seed-report: install backbones
 	$(BIN)/stancekit analyze $(SEED_ANALYSIS) --quiet --report seeds/armenia-csto-report.html \
 		--png seeds/armenia-csto-heatmap.png --summary seeds/armenia-csto-summary.csv --force
 
 ## Lint, type-check and run the whole test suite (unit + integration; corpora tests skip without STANCEKIT_DATA).
-test: install lint typecheck
+test: install backbones lint typecheck
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 check: test
 
 ## The slow accuracy floors (document verdicts on FNC-1, about 10 minutes on 2 cores): not in the default run.
-test-accuracy: install
+test-accuracy: install backbones
 	$(BIN)/python -m pytest -q -m accuracy $(PYTEST_ARGS)
 
 lint: install imports
@@ -79,9 +80,9 @@ format: install
 ## folder's metrics.json, written last), so a stage already built is not rerun and an interrupted run resumes
 ## (training stages pass --force: a rerun writes over its own folder, and models/<model>/ holds RECIPE.md).
 ## models-directed starts from the stance model, so it builds models-stance first.
-models: models-stance models-sentiment models-directed
+models: models-stance models-sentiment models-directed models-news
 
-.PHONY: models-stance models-sentiment models-directed
+.PHONY: models-stance models-sentiment models-directed models-news
 STANCE := recipes/stance-minilm
 STANCE_RUNS := runs/stance-minilm
 MPNET := $(STANCE_RUNS)/08-mpnet-backbone/all-mpnet-base-v2/model.safetensors
@@ -146,6 +147,13 @@ $(DIRECTED_RUNS)/01-directed-markers/metrics.json: $(DIRECTED)/01-directed-marke
 $(DIRECTED_RUNS)/02-news-mix/metrics.json: $(DIRECTED)/02-news-mix.yaml $(DIRECTED_RUNS)/01-directed-markers/metrics.json
 	$(BIN)/stancekit train $< --force
 models/directed-minilm/metrics.json: $(DIRECTED)/03-news-semantics.yaml $(DIRECTED_RUNS)/02-news-mix/metrics.json
+	$(BIN)/stancekit train $< --force
+
+NEWS := recipes/news-mpnet
+
+models-news: models/news-mpnet/metrics.json
+
+models/news-mpnet/metrics.json: $(NEWS)/01-document.yaml $(MPNET_BACKBONE)
 	$(BIN)/stancekit train $< --force
 
 ## The benchmark suites are scripts of this repository, not part of the installed package (they replace the old

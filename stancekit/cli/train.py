@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from stancekit.fitting.trainer import train
+from stancekit.fitting.trainer import finish_saved, train
 
 
 def add_parser(sub: Any) -> None:
@@ -16,8 +16,16 @@ def add_parser(sub: Any) -> None:
         "--force", action="store_true",
         help="write into an output_dir that already holds files (an earlier run's are replaced, others kept)",
     )  # fmt: skip
+    p.add_argument(
+        "--finish", action="store_true",
+        help="do not train: score the test splits and write the card of this recipe's run, saved but stopped "
+        "before it finished",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.finish:
+        print(f"finished {finish_saved(args.config, progress=not args.quiet)}")
+        return 0
     print(f"wrote model to {train(args.config, progress=not args.quiet, force=args.force)}")
     return 0

@@ -58,6 +58,10 @@ from stancekit.model.spec import ModelSpec
 
 logger = logging.getLogger(__name__)
 EXTRA_COLUMNS = ("label_mask", "teacher_logp", "has_teacher")
+#: Written beside the saved network as soon as training ends (the run's validation record, no test scores yet), so
+#: that a run stopped while its test splits were being scored can be finished without training again
+#: (:func:`finish_saved`, ``stancekit train RECIPE --finish``); removed once ``metrics.json`` is written.
+RUN_RECORD = "run.json"
 
 
 @dataclass
@@ -385,8 +389,10 @@ def finish(config: TrainingConfig, out: Path, metrics: dict[str, Any], *, progre
         logger.info("n-gram experts for %s, weight %g", loaded.experts.targets, loaded.experts.weight)
     for spec in config.evaluate:
         if spec.name is not None:
+            logger.info("test split %s", spec.label)
             metrics["test"][spec.label] = evaluate_classifier(loaded, spec.name, spec.split, progress=progress)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    (out / RUN_RECORD).unlink(missing_ok=True)
 
 
 def reproduce_command(config_path: str | None) -> str:
@@ -436,6 +442,51 @@ def train(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = T
     check_output_dir(config.output_dir, force=force)  # before any work: not a failure after the whole run
     with quiet_libraries(not progress):
         return _train(config, config_path, progress=progress)
+
+
+def finish_saved(config: TrainingConfig | str | os.PathLike[str], *, progress: bool = True) -> Path:
+    """Finish a run whose network was saved but whose test splits and card were not written (the process was
+    stopped after training): score the ``evaluate:`` splits once, write ``metrics.json`` and the card. Nothing is
+    trained.
+
+    The output folder must hold the saved network, its ``training_config.yaml`` and the run record
+    (:data:`RUN_RECORD`); the saved config must be the recipe's, so that the card describes the run that made the
+    weights.
+
+    Raises:
+        ConfigError: no such saved run in ``output_dir``, a run already finished (``metrics.json``), or a saved
+            config that differs from the recipe (the options that differ are named).
+    """
+    config_path = None if isinstance(config, TrainingConfig) else str(config)
+    if not isinstance(config, TrainingConfig):
+        config = TrainingConfig.from_yaml(config)
+    out = Path(config.output_dir)
+    record = out / RUN_RECORD
+    missing = [p.name for p in (out / "config.json", out / "training_config.yaml", record) if not p.is_file()]
+    if missing:
+        raise ConfigError(
+            f"{out}: no saved run to finish (missing {', '.join(missing)}); --finish completes a run whose network "
+            "was saved, otherwise train it"
+        )
+    if (out / "metrics.json").is_file():
+        raise ConfigError(f"{out}: this run is finished already (metrics.json exists)")
+    saved = TrainingConfig.from_yaml(out / "training_config.yaml").to_dict()
+    differ = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v)
+    if differ:
+        raise ConfigError(
+            f"{out}/training_config.yaml differs from the recipe in {', '.join(differ)}: "
+            "these weights were not made by this recipe"
+        )
+    try:
+        metrics = json.loads(record.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{record}: not JSON ({exc})") from exc
+    metrics["test"] = {}
+    with quiet_libraries(not progress):
+        finish(config, out, metrics, progress=progress)
+        write_model_card(out, config, metrics, reproduce_command(config_path))
+    logger.info("finished %s", out)
+    return out
 
 
 def require_training_extras(config: TrainingConfig) -> None:
@@ -504,6 +555,7 @@ def _train(config: TrainingConfig, config_path: str | None, *, progress: bool) -
     network = fit(config, model, tokenizer, (train_tok, val_tok, bounds), args, keep)
     out = save_model(config, network, tokenizer, uses_holder)
     metrics = _run_metrics(config, keep, train_tok.num_rows, time.time() - started, distill)
+    (out / RUN_RECORD).write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     finish(config, out, metrics, progress=progress)
     write_model_card(out, config, metrics, reproduce_command(config_path))
     logger.info("wrote %s in %.0f s", out, time.time() - started)

@@ -22,7 +22,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
-from stancekit.core.errors import ConfigError, ModelLoadError, ModelNotFoundError, UnsafeModelError
+from stancekit.core.errors import (
+    BackboneNotFoundError,
+    ConfigError,
+    ModelLoadError,
+    ModelNotFoundError,
+    UnsafeModelError,
+)
 from stancekit.core.hashing import sha256_file
 from stancekit.core.labels import TASK_LABELS
 from stancekit.model import checks
@@ -36,7 +42,14 @@ DELTA_WEIGHTS = "delta.safetensors"
 FULL_WEIGHTS = "model.safetensors"
 SHARD_INDEX = "model.safetensors.index.json"  # a full network saved in several safetensors files
 #: Short names resolved by :func:`resolve_model_path`, relative to the models folder.
-MODEL_NAMES = {"stance": "stance-minilm", "sentiment": "sentiment-minilm", "directed": "directed-minilm"}
+MODEL_NAMES = {
+    "stance": "stance-minilm",
+    "sentiment": "sentiment-minilm",
+    "directed": "directed-minilm",
+    "news": "news-mpnet",
+}
+#: The document model (the default of ``analyze``) and what stands in for it where its backbone is not set up.
+DOCUMENT_MODEL, DOCUMENT_FALLBACK = "news", "directed"
 PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
 #: The package that carries the shipped model folders in a wheel (the repository's ``models/`` folder).
 MODELS_PACKAGE = "stancekit_models"
@@ -72,6 +85,21 @@ def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
             return path
     known = sorted(set(MODEL_NAMES) | {p.name for p in models_dir().glob("*") if (p / "config.json").is_file()})
     raise ModelNotFoundError(f"unknown model {raw!r}: not a folder, nor one of: {', '.join(known) or '(none)'}")
+
+
+def document_model() -> str:
+    """The default model of a document analysis: ``"news"`` (holder-aware stance on all-mpnet-base-v2) where its
+    folder and its backbone are installed, else ``"directed"`` (the MiniLM holder-aware model), with a warning
+    naming the setup step (``make backbones``), so that an analysis never fails for want of the larger model."""
+    try:
+        folder = resolve_model_path(DOCUMENT_MODEL)
+        backbone = read_json(folder / "config.json").get("stancekit", {}).get("backbone")
+        if backbone:
+            backbone_path(str(backbone))
+    except (ModelNotFoundError, ModelLoadError, BackboneNotFoundError) as exc:
+        logger.warning("the news document model is not available (%s); analysing with %r", exc, DOCUMENT_FALLBACK)
+        return DOCUMENT_FALLBACK
+    return DOCUMENT_MODEL
 
 
 def read_json(path: Path) -> dict[str, Any]:
