@@ -29,7 +29,7 @@ import speed
 
 import stancekit
 from stancekit.runtime.engines import openvino as ov_engine
-from stancekit.runtime.engines.exported import weights_version
+from stancekit.runtime.engines.exported import WeightsWatch
 
 PROPS = {"INFERENCE_PRECISION_HINT": "bf16", "PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": 2}
 
@@ -86,7 +86,7 @@ class Compiled:
 
     def __init__(self, compiled: Any, model: torch.nn.Module) -> None:
         self.request = compiled.create_infer_request()
-        self.version = weights_version(model)
+        self.weights = WeightsWatch(model)
 
     def __call__(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         self.request.infer({k: v.numpy() for k, v in inputs.items()})

@@ -89,9 +89,9 @@ def analyze(document, targets, *, holder=None, model=None, sentiment="sentiment"
             nothing about Armenia's view of the West. Needs a holder-aware model. With aliases, a country speaks
             through its leader or capital: ``Target("Armenia", ["Pashinyan", "Yerevan"])`` or
             ``{"Armenia": ["Pashinyan", "Yerevan"]}``; an entity-marker model then marks those mentions too.
-        model: stance model name or path, or a loaded :class:`Classifier`; default, when a holder is given,
-            ``"news"`` (the holder-aware document model on all-mpnet-base-v2; ``"directed"``, its MiniLM
-            counterpart, where that backbone is not set up), else ``"stance"``.
+        model: stance model name or path, or a loaded :class:`Classifier`; default ``"news"`` (the
+            holder-aware document model on all-mpnet-base-v2); where that backbone is not set up, ``"directed"``
+            when a holder is given, else ``"stance"``.
         sentiment: sentiment model (default ``"sentiment"``), or None to skip sentiment.
         as_frame: return a pandas DataFrame (default) or a list of dicts.
         progress: show a progress bar while scoring.
@@ -144,7 +144,7 @@ def _split_documents(docs: list[tuple[str | None, str]], several: bool) -> list[
 
 
 def _stance_model(model: str | Classifier | None, holder: Target | None) -> Classifier:
-    stance = _model(model if model is not None else (document_model() if holder is not None else "stance"))
+    stance = _model(model if model is not None else document_model(holder is not None))
     if not stance.spec.is_pair:
         raise InputError("model= must be a stance model; pass the sentiment model as sentiment=")
     if holder is not None and not stance.spec.uses_holder:

@@ -49,8 +49,11 @@ def add_parser(sub: Any) -> None:
                    "or with sections {targets: {...}, holders: {Armenia: [Pashinyan, Yerevan]}}")  # fmt: skip
     p.add_argument("--holder", help="whose stance to read, optionally with aliases: 'Armenia=Pashinyan,Yerevan' "
                    "(uses the holder-aware model)")  # fmt: skip
-    p.add_argument("--model", help="stance model (default: news, the mpnet document model, with a holder (from --holder or the "
-                   "--aliases file), or directed where its backbone is not set up; else stance)")
+    p.add_argument(
+        "--model",
+        help="stance model (default: news, the mpnet document model; where its backbone is not set up "
+        "(make backbones), directed with a holder, else stance)",
+    )
     p.add_argument("--sentiment-model", default="sentiment", help="sentiment model, or 'none'")
     p.add_argument("--report", type=Path, help="write a self-contained HTML report here")
     p.add_argument("--png", type=Path, help="write the heat map of the (first) document as PNG here")
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     holder = merge_holder(args.aliases, args.holder)
     name = None if holder is None else holder.name
     docs = _read(args)
-    model_name = args.model or (document_model() if holder is not None else "stance")
+    model_name = args.model or document_model(holder is not None)
     stance = load_model(args, model_name)
     senti = None if args.sentiment_model == "none" else load_model(args, args.sentiment_model)
     several = len(docs) > 1

@@ -462,14 +462,14 @@ def finish_saved(config: TrainingConfig | str | os.PathLike[str], *, progress: b
         config = TrainingConfig.from_yaml(config)
     out = Path(config.output_dir)
     record = out / RUN_RECORD
+    if (out / "metrics.json").is_file():
+        raise ConfigError(f"{out}: this run is finished already (metrics.json exists)")
     missing = [p.name for p in (out / "config.json", out / "training_config.yaml", record) if not p.is_file()]
     if missing:
         raise ConfigError(
             f"{out}: no saved run to finish (missing {', '.join(missing)}); --finish completes a run whose network "
             "was saved, otherwise train it"
         )
-    if (out / "metrics.json").is_file():
-        raise ConfigError(f"{out}: this run is finished already (metrics.json exists)")
     saved = TrainingConfig.from_yaml(out / "training_config.yaml").to_dict()
     differ = sorted(k for k, v in config.to_dict().items() if saved.get(k) != v)
     if differ:

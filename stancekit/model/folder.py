@@ -48,8 +48,8 @@ MODEL_NAMES = {
     "directed": "directed-minilm",
     "news": "news-mpnet",
 }
-#: The document model (the default of ``analyze``) and what stands in for it where its backbone is not set up.
-DOCUMENT_MODEL, DOCUMENT_FALLBACK = "news", "directed"
+#: The document model (the default of ``analyze``).
+DOCUMENT_MODEL = "news"
 PICKLE_PATTERNS = ("*.bin", "*.pkl", "*.pickle", "*.pt", "*.pth", "*.ckpt", "*.joblib")
 #: The package that carries the shipped model folders in a wheel (the repository's ``models/`` folder).
 MODELS_PACKAGE = "stancekit_models"
@@ -87,18 +87,20 @@ def resolve_model_path(name_or_path: str | os.PathLike[str]) -> Path:
     raise ModelNotFoundError(f"unknown model {raw!r}: not a folder, nor one of: {', '.join(known) or '(none)'}")
 
 
-def document_model() -> str:
-    """The default model of a document analysis: ``"news"`` (holder-aware stance on all-mpnet-base-v2) where its
-    folder and its backbone are installed, else ``"directed"`` (the MiniLM holder-aware model), with a warning
-    naming the setup step (``make backbones``), so that an analysis never fails for want of the larger model."""
+def document_model(holder: bool = True) -> str:
+    """The default model of a document analysis: ``"news"`` (holder-aware stance on all-mpnet-base-v2, which also
+    reads a text's own stance when no holder is given) where its folder and its backbone are installed; else the
+    MiniLM model for the job, ``"directed"`` with a ``holder``, ``"stance"`` without, with a warning naming the
+    setup step (``make backbones``), so that an analysis never fails for want of the larger model."""
+    fallback = "directed" if holder else "stance"
     try:
         folder = resolve_model_path(DOCUMENT_MODEL)
         backbone = read_json(folder / "config.json").get("stancekit", {}).get("backbone")
         if backbone:
             backbone_path(str(backbone))
     except (ModelNotFoundError, ModelLoadError, BackboneNotFoundError) as exc:
-        logger.warning("the news document model is not available (%s); analysing with %r", exc, DOCUMENT_FALLBACK)
-        return DOCUMENT_FALLBACK
+        logger.warning("the news document model is not available (%s); analysing with %r", exc, fallback)
+        return fallback
     return DOCUMENT_MODEL
 
 

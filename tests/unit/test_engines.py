@@ -163,6 +163,19 @@ def test_openvino_follows_weight_changes(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @openvino_only
+def test_openvino_follows_a_model_replaced_by_another(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STANCEKIT_CACHE", "off")
+    clf = make_tiny(tmp_path, backend="openvino")
+    other = make_tiny(tmp_path, backend="torch", seed=5)
+    expected = other.predict_proba(TEXTS[:6], "csto")
+    first = clf.engine
+    clf.predict_proba(TEXTS[:6], "csto")
+    clf.model = other.model  # another network in the same Classifier: a new engine, its scores
+    assert clf.engine is not first
+    assert np.abs(clf.predict_proba(TEXTS[:6], "csto") - expected).max() < 0.02
+
+
+@openvino_only
 def test_failed_conversion_falls_back_to_torch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, reference: Classifier
 ) -> None:

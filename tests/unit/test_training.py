@@ -377,3 +377,59 @@ def test_distillation_config_errors(tmp_path: Path, tiny_backbone: Path) -> None
     )
     with pytest.raises(ValueError, match=r"teacher .* is a sentiment model"):
         stancekit.train(config, progress=False)
+
+
+def test_a_run_stopped_after_saving_its_network_is_finished_without_training(
+    tmp_path: Path, tiny_backbone: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stancekit.cli import main
+    from stancekit.core.errors import ConfigError
+    from stancekit.fitting import trainer
+
+    data = tmp_path / "train.csv"
+    pd.DataFrame(ROWS, columns=["text", "target", "label"]).to_csv(data, index=False)
+    config = TrainingConfig(
+        output_dir=str(tmp_path / "out"),
+        task="stance",
+        train=[DataSpec(path=str(data))],
+        validation=[DataSpec(path=str(data), max_rows=8)],
+        backbone=str(tiny_backbone),
+        epochs=1,
+        learning_rate=1e-3,
+        batch_size=8,
+        max_length=32,
+        inference_max_length=32,
+    )
+    recipe = tmp_path / "config.yaml"
+    config.to_yaml(recipe)
+    real_finish = trainer.finish
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process stopped while the test splits were being scored
+
+    monkeypatch.setattr(trainer, "finish", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        stancekit.train(recipe, progress=False)
+    out = tmp_path / "out"
+    assert (out / trainer.RUN_RECORD).is_file() and not (out / "metrics.json").exists()
+    record = json.loads((out / trainer.RUN_RECORD).read_text())
+    monkeypatch.setattr(trainer, "finish", real_finish)
+    monkeypatch.setattr(trainer, "fit", lambda *a, **k: pytest.fail("--finish must not train"))
+
+    other = tmp_path / "other.yaml"
+    TrainingConfig(**{**config.to_dict(), "train": config.train, "validation": config.validation,
+                      "learning_rate": 5e-4}).to_yaml(other)  # fmt: skip
+    with pytest.raises(ConfigError, match="learning_rate"):
+        trainer.finish_saved(other, progress=False)  # not the recipe that made these weights
+
+    assert main(["--quiet", "train", str(recipe), "--finish"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["validation"] == record["validation"] and metrics["best_step"] == record["best_step"]
+    assert not (out / trainer.RUN_RECORD).exists()
+    assert f"stancekit train {recipe}" in (out / "README.md").read_text()
+    with pytest.raises(ConfigError, match="finished already"):
+        trainer.finish_saved(recipe, progress=False)
+    with pytest.raises(ConfigError, match="no saved run"):
+        trainer.finish_saved(TrainingConfig(**{**config.to_dict(), "train": config.train,
+                                               "validation": config.validation,
+                                               "output_dir": str(tmp_path / "none")}), progress=False)  # fmt: skip

@@ -19,7 +19,7 @@ import torch
 from stancekit.core.deps import available, install_hint, require
 from stancekit.core.errors import ConfigError, MissingDependencyError
 from stancekit.core.hardware import native_cpu_half
-from stancekit.runtime.engines import exported, onnx, openvino
+from stancekit.runtime.engines import onnx, openvino
 
 logger = logging.getLogger(__name__)
 
@@ -148,4 +148,4 @@ def engine_is_current(engine: Any, model: torch.nn.Module) -> bool:
     :class:`TorchEngine` wraps one module (a model replaced by another needs a new engine)."""
     if isinstance(engine, TorchEngine):
         return engine.model is model
-    return bool(engine.version == exported.weights_version(model))  # ONNX and OpenVINO engines alike
+    return bool(engine.weights.current(model))  # ONNX and OpenVINO engines alike (exported.WeightsWatch)

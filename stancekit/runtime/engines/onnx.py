@@ -24,12 +24,12 @@ from stancekit.core.deps import require
 from stancekit.core.hashing import tensors_sha256
 from stancekit.runtime.engines.exported import (
     Logits,
+    WeightsWatch,
     cache_dir,
     example_inputs,
     input_names,
     int64_inputs,
     use_cache,
-    weights_version,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class OnnxEngine:
         self.num_labels = int(self.config.num_labels)
         self.input_names = input_names(model)
         self.quantize = quantize
-        self.version = weights_version(model)
+        self.weights = WeightsWatch(model)
         onnx_bytes = self._cached(model)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or torch.get_num_threads()

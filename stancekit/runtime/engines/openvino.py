@@ -46,12 +46,12 @@ from stancekit.core.errors import MissingDependencyError
 from stancekit.core.hashing import tensors_sha256
 from stancekit.runtime.engines.exported import (
     Logits,
+    WeightsWatch,
     cache_dir,
     example_inputs,
     input_names,
     int64_inputs,
     use_cache,
-    weights_version,
 )
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class OpenVinoEngine:
         self.num_labels = int(self.config.num_labels)
         self.input_names = input_names(model)
         self.precision = precision
-        self.version = weights_version(model)
+        self.weights = WeightsWatch(model)
         core = ov.Core()
         network = self._cached(core, model)
         properties: dict[str, Any] = {
